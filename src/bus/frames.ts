@@ -1,0 +1,171 @@
+import { ProtocolError, type WireError } from '../errors.js';
+
+/** Protocol version spoken by this implementation (sent in `hello`). */
+export const PROTOCOL_VERSION = 1;
+
+/** Inclusive range of data-frame sequence numbers, `[from, to]`. */
+export type SeqRange = [number, number];
+
+/**
+ * A parsed frame. Data frames are `{"c":ID,"d":PAYLOAD}` with the payload kept as raw JSON text,
+ * so a relay can forward it without parsing it. Every other frame has a `t` naming its kind.
+ * docs/protocol.md describes each one.
+ */
+export type Frame =
+  | { t: 'data'; c: number; d: string }
+  | { t: 'hello'; v: number; role: string; max?: number; name?: string }
+  | { t: 'open'; c: number; k: string; n: string; r: string; o?: Record<string, unknown> }
+  | { t: 'opened'; c: number; i?: Record<string, unknown> }
+  | { t: 'credit'; c: number; n: number }
+  | { t: 'ack'; c: number; r: SeqRange[] }
+  | { t: 'end'; c: number; e?: WireError }
+  | { t: 'error'; c?: number; e: WireError }
+  | { t: 'close'; c: number }
+  | { t: 'closed'; c: number }
+  | { t: 'ping'; n: number }
+  | { t: 'pong'; n: number };
+
+/** Encodes a data frame around an already-encoded JSON payload. */
+export function encodeData(channel: number, payloadJson: string): string {
+  return '{"c":' + channel + ',"d":' + payloadJson + '}';
+}
+
+/** Encodes any frame but data. */
+export function encodeControl(frame: Exclude<Frame, { t: 'data' }>): string {
+  return JSON.stringify(frame);
+}
+
+const DATA_PREFIX = '{"c":';
+
+/**
+ * Parses one line into a frame. Data frames written by hostbus take a fast path that reads only
+ * the header and slices the payload out unparsed; anything else is parsed as JSON and checked
+ * field by field. Throws {@link ProtocolError} on anything that is not a valid frame.
+ */
+export function parseFrame(line: string): Frame {
+  if (line.startsWith(DATA_PREFIX)) {
+    const fast = sliceData(line);
+    if (fast) return fast;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    throw new ProtocolError(`invalid JSON in frame: ${preview(line)}`);
+  }
+  return checkFrame(raw, line);
+}
+
+/** `{"c":123,"d":...}` → data frame, or undefined when the line is not in that exact shape. */
+function sliceData(line: string): Frame | undefined {
+  let i = DATA_PREFIX.length;
+  let id = 0;
+  const start = i;
+  for (let ch = line.charCodeAt(i); ch >= 48 && ch <= 57; ch = line.charCodeAt(++i)) {
+    id = id * 10 + (ch - 48);
+  }
+  if (i === start || i - start > 9 || !line.startsWith(',"d":', i)) return undefined;
+  if (line.charCodeAt(line.length - 1) !== 125 /* } */) return undefined;
+  const d = line.slice(i + 5, line.length - 1);
+  if (d.length === 0) return undefined;
+  return { t: 'data', c: id, d };
+}
+
+function checkFrame(raw: unknown, line: string): Frame {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ProtocolError(`a frame must be a JSON object: ${preview(line)}`);
+  }
+  const f = raw as Record<string, unknown>;
+  if (f.t === undefined && 'd' in f) {
+    return { t: 'data', c: channelOf(f, line), d: JSON.stringify(f.d) };
+  }
+  switch (f.t) {
+    case 'hello':
+      return { t: 'hello', v: int(f, 'v', line), role: str(f, 'role', line), ...optional(f, line) };
+    case 'open': {
+      const o = f.o;
+      if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) {
+        throw new ProtocolError(`"o" must be an object in: ${preview(line)}`);
+      }
+      const frame: Frame = { t: 'open', c: channelOf(f, line), k: str(f, 'k', line), n: str(f, 'n', line), r: str(f, 'r', line) };
+      if (o) frame.o = o as Record<string, unknown>;
+      return frame;
+    }
+    case 'opened': {
+      const frame: Frame = { t: 'opened', c: channelOf(f, line) };
+      if (typeof f.i === 'object' && f.i !== null) frame.i = f.i as Record<string, unknown>;
+      return frame;
+    }
+    case 'credit': {
+      const n = int(f, 'n', line);
+      if (n < 1) throw new ProtocolError(`credit must be at least 1: ${preview(line)}`);
+      return { t: 'credit', c: channelOf(f, line), n };
+    }
+    case 'ack':
+      return { t: 'ack', c: channelOf(f, line), r: ranges(f.r, line) };
+    case 'end':
+      return f.e === undefined ? { t: 'end', c: channelOf(f, line) } : { t: 'end', c: channelOf(f, line), e: wireError(f.e, line) };
+    case 'close':
+    case 'closed':
+      return { t: f.t, c: channelOf(f, line) };
+    case 'error': {
+      const e = wireError(f.e, line);
+      return f.c === undefined ? { t: 'error', e } : { t: 'error', c: channelOf(f, line), e };
+    }
+    case 'ping':
+    case 'pong':
+      return { t: f.t, n: int(f, 'n', line) };
+    default:
+      throw new ProtocolError(`unknown frame type ${JSON.stringify(f.t)}: ${preview(line)}`);
+  }
+}
+
+function wireError(v: unknown, line: string): WireError {
+  const e = v as Record<string, unknown> | undefined;
+  if (typeof e !== 'object' || e === null || typeof e.message !== 'string' || typeof e.code !== 'string') {
+    throw new ProtocolError(`"e" must be {name, message, code} in: ${preview(line)}`);
+  }
+  return { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message, code: e.code };
+}
+
+function optional(f: Record<string, unknown>, line: string): { max?: number; name?: string } {
+  const out: { max?: number; name?: string } = {};
+  if (f.max !== undefined) out.max = int(f, 'max', line);
+  if (typeof f.name === 'string') out.name = f.name;
+  return out;
+}
+
+function channelOf(f: Record<string, unknown>, line: string): number {
+  const c = int(f, 'c', line);
+  if (c < 1) throw new ProtocolError(`channel id must be at least 1: ${preview(line)}`);
+  return c;
+}
+
+function int(f: Record<string, unknown>, key: string, line: string): number {
+  const v = f[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new ProtocolError(`"${key}" must be a non-negative integer in: ${preview(line)}`);
+  }
+  return v;
+}
+
+function str(f: Record<string, unknown>, key: string, line: string): string {
+  const v = f[key];
+  if (typeof v !== 'string') throw new ProtocolError(`"${key}" must be a string in: ${preview(line)}`);
+  return v;
+}
+
+function ranges(v: unknown, line: string): SeqRange[] {
+  if (!Array.isArray(v)) throw new ProtocolError(`"r" must be a list of [from, to] ranges: ${preview(line)}`);
+  for (const r of v) {
+    if (!Array.isArray(r) || r.length !== 2 || !Number.isSafeInteger(r[0]) || !Number.isSafeInteger(r[1]) || r[0] < 1 || r[1] < r[0]) {
+      throw new ProtocolError(`bad ack range ${JSON.stringify(r)} in: ${preview(line)}`);
+    }
+  }
+  return v as SeqRange[];
+}
+
+/** The start of a line, for error messages. */
+export function preview(line: string): string {
+  return line.length > 80 ? JSON.stringify(line.slice(0, 80)) + '...' : JSON.stringify(line);
+}

@@ -1,0 +1,168 @@
+import { ClosedError, CreditOverrunError, errorToWire } from '../errors.js';
+import { encodeControl, encodeData, type SeqRange } from './frames.js';
+
+/** What a port reports to the channel logic that owns it. Every method is optional. */
+export interface PortHandler {
+  /** The peer accepted the open; `info` is what it said about the resource. */
+  opened?(info: Record<string, unknown>): void;
+  /** A data frame arrived; `payload` is raw JSON text, `seq` its number on this channel (from 1). */
+  data?(payload: string, seq: number): void;
+  /** The peer granted `n` more data frames. */
+  credit?(n: number): void;
+  /** The peer took responsibility for the data frames in `ranges`. */
+  ack?(ranges: SeqRange[]): void;
+  /** The peer ended its direction: no data follows; `err` when it ended with an error. */
+  end?(err?: Error): void;
+  /** The channel is gone: `err` from the peer or the connection, none on a clean close. Called once. */
+  closed?(err?: Error): void;
+}
+
+/** Where a port writes and how it asks for a coalesced flush. Implemented by the session. */
+export interface PortHost {
+  write(line: string): void;
+  markDirty(port: Port): void;
+  release(port: Port): void;
+}
+
+/**
+ * One end of a channel on a session: the credit, sequence and ack bookkeeping of both
+ * directions, and nothing of what the channel means.
+ *
+ * Credits: `send` needs credit the peer granted (`credit`), and a data frame that arrives beyond
+ * what this side granted is a {@link CreditOverrunError}. Grants and acks are coalesced: `grant`
+ * and `ack` only count, and the session writes one `credit` and one `ack` frame per port per
+ * scheduler turn.
+ */
+export class Port {
+  /** Data frames this side may still send. */
+  credit = 0;
+  /** Sequence number of the last data frame sent. */
+  sent = 0;
+  /** Sequence number of the last data frame received. */
+  received = 0;
+  /** `open` until either side closes or fails it; then frames for it are dropped. */
+  state: 'open' | 'closing' | 'gone' = 'open';
+  private window = 0;
+  private pendingGrant = 0;
+  private pendingAcks: SeqRange[] = [];
+  private dirty = false;
+
+  constructor(
+    readonly id: number,
+    private readonly host: PortHost,
+    public handler: PortHandler = {},
+  ) {}
+
+  /** Sends one data frame of already-encoded JSON; returns its sequence number. */
+  send(payloadJson: string): number {
+    if (this.state !== 'open') throw new ClosedError(`channel ${this.id} is closed`);
+    if (this.credit <= 0) throw new CreditOverrunError(`no credit to send on channel ${this.id}`);
+    this.host.write(encodeData(this.id, payloadJson));
+    this.credit--;
+    return ++this.sent;
+  }
+
+  /** Grants the peer `n` more data frames (coalesced). */
+  grant(n: number): void {
+    if (this.state !== 'open' || n <= 0) return;
+    this.window += n;
+    this.pendingGrant += n;
+    this.touch();
+  }
+
+  /** Acknowledges data frame `seq` (coalesced into ranges). */
+  ack(seq: number): void {
+    if (this.state !== 'open') return;
+    const acks = this.pendingAcks;
+    const last = acks[acks.length - 1];
+    if (last && last[1] === seq - 1) last[1] = seq;
+    else acks.push([seq, seq]);
+    this.touch();
+  }
+
+  /** Acknowledges whole ranges (as a relay forwards them). */
+  ackRanges(ranges: SeqRange[]): void {
+    if (this.state !== 'open') return;
+    for (const r of ranges) this.pendingAcks.push([r[0], r[1]]);
+    this.touch();
+  }
+
+  /** Writes the coalesced credit and ack frames now. */
+  flush(): void {
+    this.dirty = false;
+    if (this.state !== 'open') return;
+    if (this.pendingAcks.length > 0) {
+      this.host.write(encodeControl({ t: 'ack', c: this.id, r: this.pendingAcks }));
+      this.pendingAcks = [];
+    }
+    if (this.pendingGrant > 0) {
+      this.host.write(encodeControl({ t: 'credit', c: this.id, n: this.pendingGrant }));
+      this.pendingGrant = 0;
+    }
+  }
+
+  /** Tells the peer the open succeeded. */
+  opened(info?: Record<string, unknown>): void {
+    if (this.state !== 'open') return;
+    this.host.write(encodeControl(info ? { t: 'opened', c: this.id, i: info } : { t: 'opened', c: this.id }));
+  }
+
+  /** Ends this side's direction, after everything sent before; with `err`, ends it in error. */
+  end(err?: unknown): void {
+    if (this.state !== 'open') return;
+    this.flush();
+    this.host.write(encodeControl(err === undefined ? { t: 'end', c: this.id } : { t: 'end', c: this.id, e: errorToWire(err) }));
+  }
+
+  /** Closes the channel from this side; the handler's `closed` runs now, without an error. */
+  close(): void {
+    if (this.state !== 'open') return;
+    this.flush();
+    this.state = 'closing';
+    this.host.write(encodeControl({ t: 'close', c: this.id }));
+    this.handler.closed?.();
+  }
+
+  /** Fails the channel: the peer gets `err`; the handler's `closed` runs with it. */
+  fail(err: Error): void {
+    if (this.state !== 'open') return;
+    this.flush();
+    this.state = 'closing';
+    this.host.write(encodeControl({ t: 'error', c: this.id, e: errorToWire(err) }));
+    this.handler.closed?.(err);
+  }
+
+  // ---- called by the session on incoming frames ----
+
+  /** @internal */
+  onData(payload: string): void {
+    if (this.state !== 'open') return;
+    if (this.window <= 0) {
+      throw new CreditOverrunError(`data on channel ${this.id} beyond the credit granted: wait for credit frames before sending`);
+    }
+    this.window--;
+    this.handler.data?.(payload, ++this.received);
+  }
+
+  /** @internal */
+  onCredit(n: number): void {
+    if (this.state !== 'open') return;
+    this.credit += n;
+    this.handler.credit?.(n);
+  }
+
+  /** @internal The peer failed the channel, closed it, or the connection is gone. */
+  onGone(err: Error | undefined, replyClosed: boolean): void {
+    const wasOpen = this.state === 'open';
+    this.state = 'gone';
+    if (replyClosed) this.host.write(encodeControl({ t: 'closed', c: this.id }));
+    this.host.release(this);
+    if (wasOpen) this.handler.closed?.(err);
+  }
+
+  private touch(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.host.markDirty(this);
+  }
+}

@@ -1,0 +1,45 @@
+import { InvalidArgumentError, OptionsMismatchError } from '../../errors.js';
+import type { Port } from '../port.js';
+import type { OpenRequest } from '../session.js';
+
+/**
+ * A named thing the hub owns (a queue, a pipe...). The hub creates it on the first open of its
+ * kind and name, hands it every channel opened on it, and drops it once `idle` after a close.
+ */
+export interface Resource {
+  readonly kind: string;
+  readonly name: string;
+  /** Binds a freshly opened channel: answers `opened`, or fails the port. */
+  attach(port: Port, open: OpenRequest): void;
+  /** True when no channel uses it and it holds no data: the hub may forget it. */
+  readonly idle: boolean;
+  /** Counters for `hub.stats()`. */
+  stats(): Record<string, number | boolean | string>;
+}
+
+/** What a resource needs from the hub. */
+export interface ResourceHost {
+  /** Runs `work` once at the end of the current scheduler turn (coalescing repeated calls is the caller's job). */
+  defer(work: () => void): void;
+  /** The resource may have become idle. */
+  maybeIdle(resource: Resource): void;
+}
+
+/** Reads an optional positive integer option, in `[1, max]`. */
+export function intOption(o: Record<string, unknown> | undefined, key: string, max: number): number | undefined {
+  const v = o?.[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) {
+    throw new InvalidArgumentError(`option ${key} must be an integer from 1 to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Throws OptionsMismatchError when `given` is set and differs from what the resource has. */
+export function sameOption(kind: string, name: string, key: string, given: unknown, actual: unknown): void {
+  if (given === undefined || given === actual) return;
+  throw new OptionsMismatchError(
+    `${kind} '${name}' exists with ${key}=${JSON.stringify(actual)}, not ${JSON.stringify(given)}: ` +
+      `open it with the same ${key}, or leave ${key} out`,
+  );
+}

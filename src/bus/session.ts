@@ -1,0 +1,244 @@
+import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  ClosedError, ConnectionLostError, HostbusError, ProtocolError, TimeoutError, VersionError,
+  errorFromWire, errorToWire,
+} from '../errors.js';
+import type { Wire } from '../transport/wire.js';
+import { PROTOCOL_VERSION, encodeControl, parseFrame, preview, type Frame } from './frames.js';
+import { Port, type PortHandler, type PortHost } from './port.js';
+
+/** An `open` frame as the accepting side sees it. */
+export type OpenRequest = Extract<Frame, { t: 'open' }>;
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** What this side is, sent in `hello` (`client`, `hub` or `peer`). */
+  role: string;
+  /** Scheduler of coalesced flushes (default `asapScheduler`). */
+  scheduler?: SchedulerLike;
+  /** Scheduler of keepalive timers (default `asyncScheduler`). */
+  timerScheduler?: SchedulerLike;
+  /**
+   * Keepalive interval in ms (default 0: off). When on, a ping goes out after an idle interval,
+   * and a peer that stays silent for two more intervals is dropped with ERR_TIMEOUT.
+   */
+  keepaliveMs?: number;
+  /** Largest number of channels open at once on this session (default 65,536). */
+  maxChannels?: number;
+  /** Called with each channel the peer opens; without it, opens are refused. */
+  accept?: (port: Port, open: OpenRequest) => void;
+  /** Called once when the session is over; `err` unless it closed cleanly. */
+  onClose?: (err?: Error) => void;
+}
+
+/**
+ * One connection's multiplexer: channels by id in a Map, frames dispatched to their {@link Port},
+ * the `hello` handshake, the close handshake of channels, and keepalive.
+ *
+ * A peer that breaks the protocol (bad JSON, unknown frame, unknown channel, credit overrun,
+ * oversized line) gets one session-level `error` frame and the connection is closed.
+ */
+export class Session implements PortHost {
+  private readonly ports = new Map<number, Port>();
+  private dirty: Port[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private helloSeen = false;
+  private over = false;
+  private heardFrom = true;
+  private closedHere = false;
+  private pingsUnanswered = 0;
+  private keepalive: Subscription | undefined;
+  private readonly scheduler: SchedulerLike;
+  private readonly maxChannels: number;
+  /** The peer's `hello`, once it arrived. */
+  peer: { role: string; name?: string } | undefined;
+
+  constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
+    this.scheduler = options.scheduler ?? asapScheduler;
+    this.maxChannels = options.maxChannels ?? 65_536;
+    wire.start({
+      line: (line) => this.onLine(line),
+      fault: (err) => this.fail(err),
+      closed: (err) => this.finish(err),
+    });
+    this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine }));
+    if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);
+  }
+
+  /** True once the session is over. */
+  get closed(): boolean {
+    return this.over;
+  }
+
+  /** Number of channels open on this session. */
+  get channelCount(): number {
+    return this.ports.size;
+  }
+
+  /** Opens a channel: sends `open` now (pipelined, no round trip to wait for). */
+  open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
+    if (this.over) throw new ConnectionLostError('the session is closed: connect again');
+    if (this.ports.size >= this.maxChannels) {
+      throw new ProtocolError(`more than ${this.maxChannels} channels open on one session: close some first`);
+    }
+    const port = new Port(this.nextId++, this, handler);
+    this.ports.set(port.id, port);
+    const frame: OpenRequest = { t: 'open', c: port.id, k: kind, n: name, r: role };
+    if (options && Object.keys(options).length > 0) frame.o = options;
+    this.write(encodeControl(frame));
+    return port;
+  }
+
+  /** Closes the session: flushes what is queued, then ends the connection. */
+  close(): void {
+    if (this.over) return;
+    this.closedHere = true;
+    this.flushDirty();
+    this.wire.end();
+  }
+
+  /** Sends a session-level error to the peer and closes. */
+  fail(err: Error): void {
+    if (this.over) return;
+    this.write(encodeControl({ t: 'error', e: errorToWire(err) }));
+    this.wire.end();
+    this.finish(err);
+  }
+
+  /** @internal PortHost */
+  write(line: string): void {
+    if (!this.over) this.wire.write(line);
+  }
+
+  /** @internal PortHost */
+  markDirty(port: Port): void {
+    this.dirty.push(port);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.scheduler.schedule(() => this.flushDirty());
+  }
+
+  /** @internal PortHost */
+  release(port: Port): void {
+    if (this.ports.get(port.id) === port) this.ports.delete(port.id);
+  }
+
+  private flushDirty(): void {
+    this.flushScheduled = false;
+    const ports = this.dirty;
+    this.dirty = [];
+    for (const port of ports) port.flush();
+  }
+
+  private onLine(line: string): void {
+    if (this.over) return;
+    this.heardFrom = true;
+    try {
+      this.dispatch(parseFrame(line), line);
+    } catch (err) {
+      if (err instanceof HostbusError) this.fail(err);
+      else throw err;
+    }
+  }
+
+  private dispatch(f: Frame, line: string): void {
+    if (!this.helloSeen) {
+      if (f.t !== 'hello') throw new ProtocolError(`the first frame must be hello, got: ${preview(line)}`);
+      if (f.v !== PROTOCOL_VERSION) {
+        throw new VersionError(`peer speaks protocol version ${f.v}, this side speaks ${PROTOCOL_VERSION}: upgrade the older side`);
+      }
+      this.helloSeen = true;
+      this.peer = f.name === undefined ? { role: f.role } : { role: f.role, name: f.name };
+      return;
+    }
+    switch (f.t) {
+      case 'data':
+        return this.port(f.c, line).onData(f.d);
+      case 'credit':
+        return this.port(f.c, line).onCredit(f.n);
+      case 'ack': {
+        const port = this.port(f.c, line);
+        if (port.state === 'open') port.handler.ack?.(f.r);
+        return;
+      }
+      case 'end': {
+        const port = this.port(f.c, line);
+        if (port.state === 'open') port.handler.end?.(f.e && errorFromWire(f.e));
+        return;
+      }
+      case 'opened': {
+        const port = this.port(f.c, line);
+        if (port.state === 'open') port.handler.opened?.(f.i ?? {});
+        return;
+      }
+      case 'open':
+        return this.onOpen(f);
+      case 'close':
+      case 'error': {
+        if (f.c === undefined) throw errorFromWire((f as Extract<Frame, { t: 'error' }>).e);
+        const port = this.port(f.c, line);
+        const err = f.t === 'error' ? errorFromWire(f.e) : undefined;
+        return port.onGone(err, port.state === 'open');
+      }
+      case 'closed':
+        return this.port(f.c, line).onGone(undefined, false);
+      case 'ping':
+        return this.write(encodeControl({ t: 'pong', n: f.n }));
+      case 'pong':
+        this.pingsUnanswered = 0;
+        return;
+      case 'hello':
+        throw new ProtocolError('hello sent twice');
+    }
+  }
+
+  private onOpen(f: OpenRequest): void {
+    if (this.ports.has(f.c)) throw new ProtocolError(`channel ${f.c} is already open`);
+    if (this.ports.size >= this.maxChannels) {
+      throw new ProtocolError(`more than ${this.maxChannels} channels open on one session`);
+    }
+    const port = new Port(f.c, this);
+    this.ports.set(f.c, port);
+    if (this.options.accept) this.options.accept(port, f);
+    else port.fail(new ProtocolError('this side does not accept channels'));
+  }
+
+  private port(id: number, line: string): Port {
+    const port = this.ports.get(id);
+    if (!port) throw new ProtocolError(`frame for unknown channel ${id}: ${preview(line)}`);
+    return port;
+  }
+
+  private startKeepalive(ms: number): void {
+    const timers = this.options.timerScheduler ?? asyncScheduler;
+    this.keepalive = timers.schedule(function tick(this: SchedulerAction<Session>, session?: Session) {
+      session!.keepaliveTick();
+      this.schedule(session, ms);
+    }, ms, this);
+  }
+
+  private keepaliveTick(): void {
+    if (this.heardFrom) {
+      this.heardFrom = false;
+      this.pingsUnanswered = 0;
+      return;
+    }
+    if (++this.pingsUnanswered > 2) {
+      this.fail(new TimeoutError('the peer stopped answering keepalive pings'));
+      return;
+    }
+    this.write(encodeControl({ t: 'ping', n: this.pingsUnanswered }));
+  }
+
+  private finish(err: Error | undefined): void {
+    if (this.over) return;
+    this.over = true;
+    this.keepalive?.unsubscribe();
+    const lost = err ?? (this.closedHere ? new ClosedError('the connection was closed by this side') : new ConnectionLostError('the connection closed'));
+    const ports = [...this.ports.values()];
+    this.ports.clear();
+    for (const port of ports) port.onGone(lost, false);
+    this.options.onClose?.(err);
+  }
+}

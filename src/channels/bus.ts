@@ -1,0 +1,88 @@
+import type { SchedulerLike } from 'rxjs';
+import type { Port, PortHandler } from '../bus/port.js';
+import { Session } from '../bus/session.js';
+import { formatAddress, resolveAddress, type Address } from '../transport/address.js';
+import { connectSocket } from '../transport/connect.js';
+import { SocketWire } from '../transport/socket-wire.js';
+import type { Wire } from '../transport/wire.js';
+import type { BusLike } from './handle.js';
+import { PipeEnd, type PipeOptions } from './pipe.js';
+import { Queue, type QueueOptions } from './queue.js';
+
+/** Options of a connection to a hub. */
+export interface BusOptions {
+  /** Largest frame in bytes, each way (default 1 MiB). */
+  maxLine?: number;
+  /** Keepalive interval in ms (default 0: off). */
+  keepaliveMs?: number;
+  /** Scheduler of batched flushes (default `asapScheduler`). */
+  scheduler?: SchedulerLike;
+  /** Called once when the connection is over: `err` unless `close()` ended it. */
+  onClose?: (err?: Error) => void;
+}
+
+/**
+ * A connection to a hub, on which any number of channels are multiplexed. Handles made from it
+ * (`queue`, `pipe`) open their channels lazily, and all share this one connection.
+ */
+export class Bus implements BusLike {
+  private readonly session: Session;
+  private readonly done: Promise<Error | undefined>;
+
+  /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
+  constructor(wire: Wire, private readonly options: BusOptions & { address?: Address } = {}) {
+    let settle!: (err: Error | undefined) => void;
+    this.done = new Promise((resolve) => (settle = resolve));
+    const sessionOptions = {
+      role: 'client',
+      keepaliveMs: options.keepaliveMs ?? 0,
+      onClose: (err?: Error) => {
+        settle(err);
+        options.onClose?.(err);
+      },
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    };
+    this.session = new Session(wire, sessionOptions);
+  }
+
+  /** The queue called `name` on the hub (created by the first opener, with its options). */
+  queue<T>(name: string, options?: QueueOptions): Queue<T> {
+    return new Queue<T>(this, name, options);
+  }
+
+  /** An end of the pipe called `name`: the first two to open it are its two ends. */
+  pipe<T>(name: string, options?: PipeOptions): PipeEnd<T> {
+    const end = new PipeEnd<T>(`pipe '${name}'`, options);
+    end.descriptor = { $hostbus: 'pipe', address: this.addressSpec(), name };
+    end.attach(this.open('pipe', name, 'end', undefined, end.handler));
+    return end;
+  }
+
+  /** True once the connection is over. */
+  get closed(): boolean {
+    return this.session.closed;
+  }
+
+  /** Closes the connection; what is pending on it fails with ERR_CLOSED. Resolves once closed. */
+  async close(): Promise<void> {
+    this.session.close();
+    await this.done;
+  }
+
+  /** @internal */
+  open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
+    return this.session.open(kind, name, role, options, handler);
+  }
+
+  /** @internal */
+  addressSpec(): string {
+    return this.options.address ? formatAddress(this.options.address) : 'memory';
+  }
+}
+
+/** Connects to the hub at `address` (a bare name, a socket path, or a pipe name). */
+export async function connect(address: string | Address, options: BusOptions = {}): Promise<Bus> {
+  const resolved = resolveAddress(address);
+  const socket = await connectSocket(resolved);
+  return new Bus(new SocketWire(socket, options), { ...options, address: resolved });
+}

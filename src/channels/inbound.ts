@@ -1,0 +1,162 @@
+import { Observable, type Subscriber } from 'rxjs';
+import { ClosedError, InvalidArgumentError, PipeBusyError } from '../errors.js';
+import { Deque } from '../bus/deque.js';
+import type { Port, PortHandler } from '../bus/port.js';
+import { decodeValue } from './json.js';
+
+/** Default receive credit: data frames a receiver lets the sender have in flight. */
+export const DEFAULT_PREFETCH = 256;
+
+/** A received value with an explicit acknowledgement, for asynchronous processing. */
+export interface Delivery<T> {
+  readonly value: T;
+  /** Marks the value processed: it will not be redelivered, and credit for one more goes back. */
+  ack(): void;
+}
+
+interface Reader {
+  deliver(payload: string, seq: number): void;
+  finish(err: Error | undefined): void;
+}
+
+/**
+ * The receive side of one channel: grants credit, hands values to one subscriber at a time, and
+ * acknowledges each value once it was processed (after `next` returns, or on `ack()`), which is
+ * also when its credit is given back (in batches of half the prefetch).
+ *
+ * Bound: values held here never exceed the credit granted (`prefetch`). Values that arrive with no
+ * subscriber wait here for the next one. An end, or an error of the channel, reaches the
+ * subscriber only after every value received before it.
+ */
+export class Inbound<T> {
+  private port: Port | undefined;
+  private readonly inbox = new Deque<[string, number]>();
+  private reader: Reader | undefined;
+  private terminal: { err: Error | undefined } | undefined;
+  private granted = false;
+  private owed = 0;
+  private readonly batch: number;
+
+  constructor(private readonly what: string, private readonly prefetch: number = DEFAULT_PREFETCH) {
+    if (!Number.isSafeInteger(prefetch) || prefetch < 1) {
+      throw new InvalidArgumentError(`prefetch must be a positive integer, got ${prefetch}`);
+    }
+    this.batch = Math.max(1, prefetch >> 1);
+  }
+
+  /** Port handler parts a receiver needs; the owner merges them into its port's handler. */
+  readonly handler: Required<Pick<PortHandler, 'data' | 'end'>> = {
+    data: (payload, seq) => {
+      if (this.reader && this.inbox.length === 0) this.reader.deliver(payload, seq);
+      else this.inbox.push([payload, seq]);
+    },
+    end: (err) => this.stop(err),
+  };
+
+  /** Gives the receiver its port; credit goes out if someone is subscribed. */
+  bind(port: Port): void {
+    this.port = port;
+    this.regrant();
+  }
+
+  /** The channel is gone: the subscriber gets `err` after what was already received. */
+  fail(err: Error | undefined): void {
+    this.stop(err ?? new ClosedError(`${this.what} was closed`));
+  }
+
+  /** True while someone is subscribed. */
+  get reading(): boolean {
+    return this.reader !== undefined;
+  }
+
+  /**
+   * Values as they arrive, to one subscriber at a time (a second concurrent one gets
+   * ERR_PIPE_BUSY). `onStop` runs when the subscriber leaves before the end.
+   */
+  values(manual: false, onStop?: () => void): Observable<T>;
+  values(manual: true, onStop?: () => void): Observable<Delivery<T>>;
+  values(manual: boolean, onStop?: () => void): Observable<T | Delivery<T>> {
+    return new Observable<T | Delivery<T>>((subscriber) => {
+      if (this.reader) {
+        subscriber.error(new PipeBusyError(`${this.what} already has a subscriber: share() one subscription instead`));
+        return;
+      }
+      let current = 0;
+      const reader: Reader = {
+        deliver: (payload, seq) => {
+          const value = this.decode(payload, subscriber);
+          if (value === undefined) return;
+          if (manual) {
+            let acked = false;
+            subscriber.next({ value: value.v, ack: () => { if (!acked) { acked = true; this.processed(seq); } } });
+          } else {
+            current = seq;
+            subscriber.next(value.v);
+            current = 0;
+            this.processed(seq);
+          }
+        },
+        finish: (err) => {
+          this.reader = undefined;
+          if (err) subscriber.error(err);
+          else subscriber.complete();
+        },
+      };
+      this.reader = reader;
+      this.regrant();
+      this.pump(reader);
+      return () => {
+        if (this.reader !== reader) return;
+        this.reader = undefined;
+        // A value whose `next` unsubscribed (take(1), first()) was delivered: it counts as processed.
+        if (current !== 0) this.processed(current);
+        onStop?.();
+      };
+    });
+  }
+
+  private decode(payload: string, subscriber: Subscriber<unknown>): { v: T } | undefined {
+    try {
+      return { v: decodeValue<T>(payload) };
+    } catch (err) {
+      this.port?.fail(err as Error);
+      subscriber.error(err);
+      return undefined;
+    }
+  }
+
+  private pump(reader: Reader): void {
+    while (this.reader === reader && this.inbox.length > 0) {
+      const [payload, seq] = this.inbox.shift()!;
+      reader.deliver(payload, seq);
+    }
+    if (this.reader === reader && this.terminal) reader.finish(this.terminal.err);
+  }
+
+  private stop(err: Error | undefined): void {
+    if (this.terminal) return;
+    this.terminal = { err };
+    if (this.reader && this.inbox.length === 0) this.reader.finish(err);
+  }
+
+  private processed(seq: number): void {
+    const port = this.port;
+    if (!port) return;
+    port.ack(seq);
+    if (++this.owed >= this.batch) {
+      port.grant(this.owed);
+      this.owed = 0;
+    }
+  }
+
+  private regrant(): void {
+    if (!this.port || !this.reader || this.terminal) return;
+    if (!this.granted) {
+      this.granted = true;
+      this.port.grant(this.prefetch);
+    } else if (this.owed > 0) {
+      this.port.grant(this.owed);
+      this.owed = 0;
+    }
+  }
+}

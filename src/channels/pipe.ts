@@ -1,0 +1,190 @@
+import type { Observable, Observer } from 'rxjs';
+import { InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
+import type { Port, PortHandler } from '../bus/port.js';
+import { Session } from '../bus/session.js';
+import { memoryWirePair } from '../transport/memory-wire.js';
+import type { HandleDescriptor } from './handle.js';
+import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
+import { pull } from './pull.js';
+import { Sender } from './sender.js';
+
+/** Options of a pipe end. */
+export interface PipeOptions {
+  /** Values this end may hold unprocessed at once: its receive credit (default 256). */
+  prefetch?: number;
+  /** Most values this end keeps waiting for credit (default 65,536). */
+  maxBuffer?: number;
+}
+
+/**
+ * One end of a duplex pipe: what one end sends, the other receives, in order, with credit both
+ * ways. `send()` resolves when the other end has processed the value.
+ *
+ * The end is an Observer (`source$.subscribe(end)`: `complete` half-closes, `error` ends this
+ * direction in error). `recv()` is cold and has one subscriber at a time; values that arrive
+ * between two subscribers wait here (at most `prefetch` of them). When the other end goes away
+ * without ending, `recv()` errors and pending sends reject with ERR_PEER_GONE.
+ */
+export class PipeEnd<T> implements Observer<T> {
+  private port: Port | undefined;
+  private readonly sender: Sender;
+  private readonly inbound: Inbound<T>;
+  private inEnded = false;
+  private outEnded = false;
+  /** @internal Set on ends made by `Pipe()`, which connect lazily. */
+  link: LocalLink<T> | undefined;
+  /** @internal Set on ends of a named pipe. */
+  descriptor: HandleDescriptor | undefined;
+
+  constructor(readonly label: string, options: PipeOptions = {}) {
+    this.sender = new Sender(label, options.maxBuffer, () => {
+      this.outEnded = true;
+      this.closeIfDone();
+    });
+    this.inbound = new Inbound<T>(label, options.prefetch ?? DEFAULT_PREFETCH);
+    this.handler = {
+      ...this.sender.handler,
+      ...this.inbound.handler,
+      end: (err) => {
+        this.inbound.handler.end(err);
+        this.inEnded = true;
+        this.closeIfDone();
+      },
+      closed: (err) => {
+        const gone = err ?? new PeerGoneError(`the other end of ${this.label} closed`);
+        this.sender.fail(gone);
+        this.inbound.fail(gone);
+      },
+    };
+  }
+
+  /** @internal The port handler this end needs. */
+  readonly handler: PortHandler;
+
+  /** @internal Connects this end to its channel. */
+  attach(port: Port): void {
+    if (this.port) throw new PipeBusyError(`${this.label} is already connected`);
+    this.port = port;
+    port.handler = this.handler;
+    this.sender.bind(port);
+    this.inbound.bind(port);
+  }
+
+  /** Sends `value`; resolves when the other end has processed it. */
+  send(value: T): Promise<void> {
+    this.use();
+    return this.sender.send(value);
+  }
+
+  /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */
+  next(value: T): void {
+    this.use();
+    this.sender.push(value);
+  }
+
+  /** Observer: ends this direction in error; the other end's `recv()` errors after what came before. */
+  error(err: unknown): void {
+    this.use();
+    this.sender.end(err).catch(() => undefined);
+  }
+
+  /** Observer: half-closes (see `end`). */
+  complete(): void {
+    this.end().catch(() => undefined);
+  }
+
+  /** Half-closes: the other end's `recv()` completes after everything sent before. */
+  end(): Promise<void> {
+    this.use();
+    return this.sender.end();
+  }
+
+  /** Values from the other end; completes when it ends. One subscriber at a time. */
+  recv(): Observable<T> {
+    this.use();
+    return this.inbound.values(false);
+  }
+
+  /** Like `recv`, with an explicit `ack()` per value. */
+  recvWithAck(): Observable<Delivery<T>> {
+    this.use();
+    return this.inbound.values(true);
+  }
+
+  /** Pulls one value at a time. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return pull(this.recvWithAck());
+  }
+
+  /** Closes this end now; the other end gets ERR_PEER_GONE unless both directions had ended. */
+  close(): void {
+    this.port?.close();
+  }
+
+  /** The handle as plain data, for passing to a child process (named pipes; `spawn` handles `Pipe()` ends). */
+  toJSON(): HandleDescriptor {
+    if (this.descriptor) return this.descriptor;
+    throw new InvalidArgumentError(`${this.label} is an end of Pipe(): pass it to spawn() as an argument, or use bus.pipe(name)`);
+  }
+
+  private use(): void {
+    if (!this.port) this.link?.connect(this);
+  }
+
+  private closeIfDone(): void {
+    if (this.inEnded && this.outEnded) this.port?.close();
+  }
+}
+
+/**
+ * The two ends of a `Pipe()` before they are connected. Using an end connects both in memory,
+ * unless one was handed to a child process, which connects them over a socketpair instead.
+ * @internal
+ */
+export class LocalLink<T> {
+  state: 'latent' | 'memory' | 'transferred' = 'latent';
+  constructor(readonly ends: [PipeEnd<T>, PipeEnd<T>]) {}
+
+  connect(end: PipeEnd<T>): void {
+    if (this.state === 'transferred') {
+      if (end === this.transferred) {
+        throw new PipeBusyError(`${end.label} was handed to a child process: use the other end here`);
+      }
+      return; // the parent's end connects when the child's socketpair is up
+    }
+    if (this.state === 'memory') return;
+    this.state = 'memory';
+    const [wa, wb] = memoryWirePair();
+    const [a, b] = this.ends;
+    new Session(wb, { role: 'peer', accept: (port) => b.attach(port) });
+    const opener = new Session(wa, { role: 'peer' });
+    a.attach(opener.open('pipe', '', 'end', undefined, a.handler));
+  }
+
+  transferred: PipeEnd<T> | undefined;
+
+  /** Marks `end` as going to a child; returns the end that stays. */
+  transfer(end: PipeEnd<T>): PipeEnd<T> {
+    if (this.state !== 'latent') {
+      throw new PipeBusyError(`${end.label} cannot go to a child process: this pipe is already in use here (hand it over before using either end)`);
+    }
+    this.state = 'transferred';
+    this.transferred = end;
+    return this.ends[0] === end ? this.ends[1] : this.ends[0];
+  }
+}
+
+let pipeCount = 0;
+
+/**
+ * Makes a pipe: two connected ends, as Python's `multiprocessing.Pipe()`. Use both in one process,
+ * or hand one to `spawn()`: the two processes are then joined by a direct socketpair, no hub.
+ */
+export function Pipe<T>(options: PipeOptions = {}): [PipeEnd<T>, PipeEnd<T>] {
+  const n = ++pipeCount;
+  const a = new PipeEnd<T>(`pipe #${n} end 0`, options);
+  const b = new PipeEnd<T>(`pipe #${n} end 1`, options);
+  const link = new LocalLink<T>([a, b]);
+  a.link = b.link = link;
+  return [a, b];
+}

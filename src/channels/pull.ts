@@ -1,0 +1,58 @@
+import type { Observable, Subscription } from 'rxjs';
+import type { Delivery } from './inbound.js';
+
+/**
+ * Turns a stream of deliveries (received with prefetch 1) into an async iterator that pulls one
+ * value at a time: a value is acknowledged, and the next one requested, when the loop asks for
+ * the next value, i.e. once the loop body that got it has finished. `break` unsubscribes, which
+ * gives back what was not processed.
+ */
+export function pull<T>(deliveries: Observable<Delivery<T>>): AsyncIterableIterator<T> {
+  const ready: Delivery<T>[] = [];
+  let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  let terminal: { err?: unknown } | undefined;
+  let last: Delivery<T> | undefined;
+  let sub: Subscription | undefined;
+
+  const settle = () => {
+    if (!waiter) return;
+    const w = waiter;
+    const d = ready.shift();
+    if (d) {
+      waiter = undefined;
+      last = d;
+      w.resolve({ value: d.value, done: false });
+    } else if (terminal) {
+      waiter = undefined;
+      if (terminal.err !== undefined) w.reject(terminal.err);
+      else w.resolve({ value: undefined, done: true });
+    }
+  };
+
+  const iterator: AsyncIterableIterator<T> = {
+    next() {
+      last?.ack();
+      last = undefined;
+      sub ??= deliveries.subscribe({
+        next: (d) => { ready.push(d); settle(); },
+        error: (err) => { terminal = { err }; settle(); },
+        complete: () => { terminal = {}; settle(); },
+      });
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+        settle();
+      });
+    },
+    return() {
+      last?.ack();
+      last = undefined;
+      terminal ??= {};
+      sub?.unsubscribe();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,141 @@
+import { EmptyError, firstValueFrom, Observable, take, throwError, timeout, type Observer } from 'rxjs';
+import { EndedError, InvalidArgumentError, TimeoutError } from '../errors.js';
+import type { Port } from '../bus/port.js';
+import type { BusLike, HandleDescriptor } from './handle.js';
+import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
+import { pull } from './pull.js';
+import { Sender } from './sender.js';
+
+/** Options of a queue; the first opener's options create it, later ones must match or be left out. */
+export interface QueueOptions {
+  /** Most items the hub holds for this queue, unacknowledged ones included (default 10,000). */
+  maxsize?: number;
+  /** How many producers must `end()` before the queue ends (default 1). */
+  producers?: number;
+  /** Most values this handle keeps waiting for credit (default 65,536). */
+  maxBuffer?: number;
+}
+
+/** Options of one consumer. */
+export interface RecvOptions {
+  /** Items this consumer may hold unprocessed at once (default 256). */
+  prefetch?: number;
+}
+
+/**
+ * A queue on the hub: many producers, many consumers, each item to exactly one consumer.
+ *
+ * Sending: `send()` resolves when the hub has the item; when the queue is full (`maxsize`) it waits.
+ * The queue is an Observer, so `source$.subscribe(queue)` sends every value, `complete` ends this
+ * producer and `error` ends the queue in error; values wait for credit in a buffer of `maxBuffer`
+ * (overflow: the value is refused with ERR_BUFFER_OVERFLOW, thrown from `next`).
+ *
+ * Receiving: `recv()` is cold; each subscription is one consumer, with `prefetch` credit. An item
+ * is done when `next` returned (or on `ack()` with `recvWithAck()`); unsubscribing gives the
+ * unfinished ones back to the queue. Consumers complete once the queue has ended and drained.
+ */
+export class Queue<T> implements Observer<T> {
+  private sender: Sender | undefined;
+  private readonly openOptions: Record<string, unknown>;
+
+  constructor(private readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a queue needs a non-empty name');
+    this.openOptions = {};
+    if (options.maxsize !== undefined) this.openOptions.maxsize = options.maxsize;
+    if (options.producers !== undefined) this.openOptions.producers = options.producers;
+  }
+
+  /** Sends `value`; resolves when the hub has accepted it, waits while the queue is full. */
+  send(value: T): Promise<void> {
+    return this.producer().send(value);
+  }
+
+  /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */
+  next(value: T): void {
+    this.producer().push(value);
+  }
+
+  /** Observer: ends the queue in error; consumers get it after the items sent before it. */
+  error(err: unknown): void {
+    this.producer().end(err).catch(() => undefined);
+  }
+
+  /** Observer: ends this producer (see `end`). */
+  complete(): void {
+    this.end().catch(() => undefined);
+  }
+
+  /**
+   * Ends this producer, after everything it sent. The queue ends when `producers` producers have
+   * ended; resolves once the hub has every item this producer sent.
+   */
+  end(): Promise<void> {
+    return this.producer().end();
+  }
+
+  /** Items as they come, to this consumer; completes when the queue has ended and drained. */
+  recv(options: RecvOptions = {}): Observable<T> {
+    return this.consume(false, options.prefetch ?? DEFAULT_PREFETCH);
+  }
+
+  /** Like `recv`, but each item must be `ack()`ed: for asynchronous processing. */
+  recvWithAck(options: RecvOptions = {}): Observable<Delivery<T>> {
+    return this.consume(true, options.prefetch ?? DEFAULT_PREFETCH);
+  }
+
+  /**
+   * Takes one item. With `timeout` (ms), rejects with ERR_TIMEOUT when none came in time;
+   * rejects with ERR_ENDED when the queue has ended and drained.
+   */
+  get(options: { timeout?: number } = {}): Promise<T> {
+    let one = this.recv({ prefetch: 1 }).pipe(take(1));
+    const ms = options.timeout;
+    if (ms !== undefined) {
+      one = one.pipe(timeout({ first: ms, with: () => throwError(() => new TimeoutError(`no item on queue '${this.name}' within ${ms} ms`)) }));
+    }
+    return firstValueFrom(one).catch((err) => {
+      throw err instanceof EmptyError ? new EndedError(`queue '${this.name}' has ended`) : err;
+    });
+  }
+
+  /** Pulls one item at a time; each counts as done when the loop body that got it has finished. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return pull(this.recvWithAck({ prefetch: 1 }));
+  }
+
+  /** The handle as plain data, for passing to a child process. */
+  toJSON(): HandleDescriptor {
+    return { $hostbus: 'queue', address: this.bus.addressSpec(), name: this.name, options: { ...this.options } };
+  }
+
+  private producer(): Sender {
+    if (this.sender) return this.sender;
+    const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => port.close());
+    const port: Port = this.bus.open('queue', this.name, 'put', this.openOptions, {
+      ...sender.handler,
+      closed: (err) => { if (err) sender.fail(err); },
+    });
+    this.sender = sender;
+    sender.bind(port);
+    return sender;
+  }
+
+  private consume(manual: true, prefetch: number): Observable<Delivery<T>>;
+  private consume(manual: false, prefetch: number): Observable<T>;
+  private consume(manual: boolean, prefetch: number): Observable<T | Delivery<T>> {
+    return new Observable<T | Delivery<T>>((subscriber) => {
+      const inbound = new Inbound<T>(`queue '${this.name}'`, prefetch);
+      const port: Port = this.bus.open('queue', this.name, 'get', this.openOptions, {
+        ...inbound.handler,
+        end: (err) => {
+          inbound.handler.end(err);
+          port.close();
+        },
+        closed: (err) => inbound.fail(err),
+      });
+      inbound.bind(port);
+      const values: Observable<T | Delivery<T>> = manual ? inbound.values(true, () => port.close()) : inbound.values(false, () => port.close());
+      return values.subscribe(subscriber);
+    });
+  }
+}

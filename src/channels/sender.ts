@@ -1,0 +1,154 @@
+import { BufferOverflowError, EndedError, InvalidArgumentError } from '../errors.js';
+import { Deque } from '../bus/deque.js';
+import type { Port, PortHandler } from '../bus/port.js';
+import type { SeqRange } from '../bus/frames.js';
+import { encodeValue } from './json.js';
+
+/** Default bound of the values waiting for credit on one sender. */
+export const DEFAULT_MAX_BUFFER = 65_536;
+
+interface Waiting {
+  json: string;
+  resolve?: () => void;
+  reject?: (err: Error) => void;
+}
+
+interface Unacked {
+  seq: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The send side of one channel: values wait here for credit, go out in order, and settle their
+ * promise when the receiving side acknowledges them.
+ *
+ * Bound: at most `maxBuffer` values wait for credit; one more gives ERR_BUFFER_OVERFLOW. Values
+ * in flight are bounded by the credit the receiver granted. `end()` goes after every value sent
+ * before it and resolves once all of them are acknowledged.
+ */
+export class Sender {
+  private port: Port | undefined;
+  private readonly waiting = new Deque<Waiting>();
+  private readonly unacked = new Deque<Unacked>();
+  private ackedTo = 0;
+  private ending: { err: unknown; resolve: () => void; reject: (err: Error) => void } | undefined;
+  private endSent = false;
+  private endSettled = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly what: string,
+    private readonly maxBuffer: number = DEFAULT_MAX_BUFFER,
+    private readonly onEnded?: () => void,
+  ) {
+    if (!Number.isSafeInteger(maxBuffer) || maxBuffer < 1) {
+      throw new InvalidArgumentError(`maxBuffer must be a positive integer, got ${maxBuffer}`);
+    }
+  }
+
+  /** True once `end()` was called or the channel failed. */
+  get done(): boolean {
+    return this.ending !== undefined || this.failure !== undefined;
+  }
+
+  /** Port handler parts a sender needs; the owner merges them into its port's handler. */
+  readonly handler: Required<Pick<PortHandler, 'credit' | 'ack'>> = {
+    credit: () => this.drain(),
+    ack: (ranges) => this.onAck(ranges),
+  };
+
+  /** Gives the sender its port (once it is open); what waited goes out as credit allows. */
+  bind(port: Port): void {
+    this.port = port;
+    this.drain();
+  }
+
+  /** Queues `value`; the promise resolves when the receiving side acknowledged it. */
+  send(value: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refused = this.refusal();
+      if (refused) return reject(refused);
+      let json: string;
+      try {
+        json = encodeValue(value);
+      } catch (err) {
+        return reject(err);
+      }
+      this.waiting.push({ json, resolve, reject });
+      this.drain();
+    });
+  }
+
+  /** Queues `value` with no promise (the Observer path); throws when it cannot be queued. */
+  push(value: unknown): void {
+    const refused = this.refusal();
+    if (refused) throw refused;
+    this.waiting.push({ json: encodeValue(value) });
+    this.drain();
+  }
+
+  /** Ends the stream after what was sent; with `err`, ends it in error. */
+  end(err?: unknown): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ending) return Promise.reject(new EndedError(`${this.what} was already ended`));
+    return new Promise((resolve, reject) => {
+      this.ending = { err, resolve, reject };
+      this.drain();
+    });
+  }
+
+  /** The channel is gone: everything still pending fails with `err`. */
+  fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject?.(err);
+    for (let u = this.unacked.shift(); u; u = this.unacked.shift()) u.reject(err);
+    if (this.ending && !this.endSettled) this.ending.reject(err);
+    this.endSettled = true;
+  }
+
+  private refusal(): Error | undefined {
+    if (this.failure) return this.failure;
+    if (this.ending) return new EndedError(`${this.what} has ended: nothing more can be sent on it`);
+    if (this.waiting.length >= this.maxBuffer) {
+      return new BufferOverflowError(
+        `${this.what}: ${this.maxBuffer} values are already waiting for credit (maxBuffer): ` +
+          'await send(), or use a slower source',
+      );
+    }
+    return undefined;
+  }
+
+  private drain(): void {
+    const port = this.port;
+    if (!port || this.failure) return;
+    while (this.waiting.length > 0 && port.credit > 0) {
+      const w = this.waiting.shift()!;
+      const seq = port.send(w.json);
+      if (w.resolve) this.unacked.push({ seq, resolve: w.resolve, reject: w.reject! });
+    }
+    if (this.ending && !this.endSent && this.waiting.length === 0) {
+      this.endSent = true;
+      port.end(this.ending.err);
+    }
+    this.checkEnded();
+  }
+
+  private onAck(ranges: SeqRange[]): void {
+    for (const r of ranges) if (r[1] > this.ackedTo) this.ackedTo = r[1];
+    for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {
+      this.unacked.shift();
+      u.resolve();
+    }
+    this.checkEnded();
+  }
+
+  private checkEnded(): void {
+    if (!this.endSent || this.endSettled || this.ackedTo < this.port!.sent) return;
+    this.endSettled = true;
+    this.ending!.resolve();
+    this.onEnded?.();
+  }
+}
+

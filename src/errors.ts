@@ -1,0 +1,103 @@
+/**
+ * Every error hostbus raises, each a class with a stable `code`. Errors cross the wire as
+ * `{name, message, code}` and are rebuilt on the other side by {@link errorFromWire}, so
+ * `instanceof` and `code` checks work across processes.
+ */
+
+/** Base class of every hostbus error. `code` is stable across versions; messages may change. */
+export class HostbusError extends Error {
+  /** Stable machine-readable code, also what crosses the wire. */
+  readonly code: string = 'ERR_HOSTBUS';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+function coded<C extends string>(code: C) {
+  return class extends HostbusError {
+    static readonly code: C = code;
+    override readonly code: C = code;
+  };
+}
+
+/** The peer broke the protocol: bad JSON, unknown frame, frame for an unknown channel... */
+export class ProtocolError extends coded('ERR_PROTOCOL') {}
+/** A frame exceeds the line-size limit; raised before writing, or on reading (closes the session). */
+export class FrameTooLargeError extends coded('ERR_FRAME_TOO_LARGE') {}
+/** A sender exceeded the credit its receiver granted. */
+export class CreditOverrunError extends coded('ERR_CREDIT_OVERRUN') {}
+/** The connection went away while something was still pending on it. */
+export class ConnectionLostError extends coded('ERR_CONNECTION_LOST') {}
+/** The peer end of a pipe went away (its process died or it closed without ending). */
+export class PeerGoneError extends coded('ERR_PEER_GONE') {}
+/** The handle, channel, session or hub was closed by this side. */
+export class ClosedError extends coded('ERR_CLOSED') {}
+/** A timed operation (such as `Queue.get({timeout})`) ran out of time. */
+export class TimeoutError extends coded('ERR_TIMEOUT') {}
+/** The stream has ended: nothing more may be sent on it. */
+export class EndedError extends coded('ERR_ENDED') {}
+/** An Observer-side send buffer hit its hard cap. */
+export class BufferOverflowError extends coded('ERR_BUFFER_OVERFLOW') {}
+/** Authentication failed (authkey mismatch). */
+export class AuthError extends coded('ERR_AUTH') {}
+/** The peer speaks a protocol version this side does not. */
+export class VersionError extends coded('ERR_VERSION') {}
+/** A live server already listens at the address. */
+export class AddressInUseError extends coded('ERR_ADDRESS_IN_USE') {}
+/** A socket path is longer than the platform allows. */
+export class AddressTooLongError extends coded('ERR_ADDRESS_TOO_LONG') {}
+/** Nobody listens at the address. */
+export class NoHubError extends coded('ERR_NO_HUB') {}
+/** An argument is not valid; the message says which and why. */
+export class InvalidArgumentError extends coded('ERR_INVALID_ARGUMENT') {}
+/** A resource exists with options that differ from the ones given. */
+export class OptionsMismatchError extends coded('ERR_OPTIONS_MISMATCH') {}
+/** A named pipe already has both of its ends, or a pipe end is already in use. */
+export class PipeBusyError extends coded('ERR_PIPE_BUSY') {}
+/** A feature this version does not provide yet. */
+export class UnsupportedError extends coded('ERR_UNSUPPORTED') {}
+/** A child process threw, crashed or exited with a non-zero code. */
+export class ChildProcessError extends coded('ERR_CHILD_FAILED') {}
+/** An error raised by user code on the other side (for example `source$.error(e)` on a channel). */
+export class RemoteError extends coded('ERR_REMOTE') {}
+
+const classes = [
+  ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, PeerGoneError,
+  ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
+  AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
+  PipeBusyError, UnsupportedError, ChildProcessError, RemoteError,
+] as const;
+
+const byCode = new Map<string, new (message: string) => HostbusError>(
+  classes.map((c) => [c.code, c]),
+);
+
+/** Every stable error code, as a list (documented in docs/errors.md). */
+export const errorCodes: readonly string[] = classes.map((c) => c.code);
+
+/** What an error looks like on the wire. */
+export interface WireError {
+  name: string;
+  message: string;
+  code: string;
+}
+
+/** Turns any thrown value into its wire form; non-hostbus errors become `ERR_REMOTE`. */
+export function errorToWire(err: unknown): WireError {
+  if (err instanceof HostbusError) return { name: err.name, message: err.message, code: err.code };
+  if (err instanceof Error) return { name: err.name, message: err.message, code: RemoteError.code };
+  return { name: 'Error', message: String(err), code: RemoteError.code };
+}
+
+/**
+ * Rebuilds an error from its wire form: a known code gives its class; an unknown one gives a
+ * {@link RemoteError} that keeps the remote name in its message.
+ */
+export function errorFromWire(wire: Partial<WireError> | undefined): HostbusError {
+  const message = typeof wire?.message === 'string' ? wire.message : 'unknown remote error';
+  const Cls = typeof wire?.code === 'string' ? byCode.get(wire.code) : undefined;
+  if (Cls) return new Cls(message);
+  const name = typeof wire?.name === 'string' ? wire.name : 'Error';
+  return new RemoteError(`${name}: ${message}`);
+}

@@ -1,0 +1,18 @@
+/**
+ * hostbus: a reactive message bus for the processes of one host. This module is the whole public
+ * surface; `hostbus/testing` adds the in-memory hub for tests.
+ */
+export * from './errors.js';
+
+export { resolveAddress, formatAddress, privateDir, type Address } from './transport/address.js';
+export { DEFAULT_MAX_LINE } from './transport/line-decoder.js';
+
+export { Hub, type HubOptions, type HubStats } from './bus/hub.js';
+export { DEFAULT_MAXSIZE } from './bus/resources/queue-resource.js';
+
+export { Bus, connect, type BusOptions } from './channels/bus.js';
+export { Queue, type QueueOptions, type RecvOptions } from './channels/queue.js';
+export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
+export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
+export { DEFAULT_MAX_BUFFER } from './channels/sender.js';
+export type { HandleDescriptor } from './channels/handle.js';

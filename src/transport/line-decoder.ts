@@ -1,0 +1,100 @@
+import { FrameTooLargeError } from '../errors.js';
+
+/** Default maximum frame size in bytes, newline excluded (1 MiB). */
+export const DEFAULT_MAX_LINE = 1024 * 1024;
+
+const NL = 0x0a;
+
+/**
+ * A pure, resumable NDJSON line splitter. Feed it chunks split anywhere (even inside a UTF-8
+ * character: a newline byte never occurs inside one); it calls `onLine` once per complete line,
+ * in order, without the newline. A trailing `\r` is stripped, so `\r\n` input works.
+ *
+ * Memory: it holds at most one incomplete line, and never more than `maxLine` bytes of it: the
+ * moment an incomplete line passes the limit, `push` throws {@link FrameTooLargeError} and the
+ * decoder refuses further input, without reading the rest of that line into memory.
+ * Empty lines are skipped.
+ */
+export class LineDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private failed = false;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    readonly maxLine: number = DEFAULT_MAX_LINE,
+  ) {}
+
+  /** Bytes of the incomplete line held, waiting for its newline. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  /** Splits `chunk` into lines; throws FrameTooLargeError on an oversized line. */
+  push(chunk: Uint8Array): void {
+    if (this.failed) throw new FrameTooLargeError('decoder already failed on an oversized frame');
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const first = buf.indexOf(NL);
+    if (first < 0) return this.hold(buf);
+
+    // The head line may continue what the previous chunks left.
+    if (this.pendingBytes > 0) {
+      this.check(this.pendingBytes + first);
+      this.pending.push(buf.subarray(0, first));
+      const head = Buffer.concat(this.pending, this.pendingBytes + first);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.emit(head.toString('utf8'));
+    } else if (first > 0) {
+      this.check(first);
+      this.emit(buf.toString('utf8', 0, first));
+    }
+
+    const last = buf.lastIndexOf(NL);
+    if (last > first) {
+      // Whole lines between the first and the last newline: one decode, one split. Only when the
+      // span could hold an oversized line is each line's byte length checked.
+      if (last - first - 1 > this.maxLine) this.checkEach(buf, first + 1, last);
+      const lines = buf.toString('utf8', first + 1, last).split('\n');
+      for (let i = 0; i < lines.length; i++) this.emit(lines[i]!);
+    }
+    if (last + 1 < buf.length) this.hold(buf.subarray(last + 1));
+  }
+
+  private hold(part: Buffer): void {
+    this.check(this.pendingBytes + part.length);
+    // Copy, so a small tail does not keep a whole socket chunk alive.
+    this.pending.push(Buffer.from(part));
+    this.pendingBytes += part.length;
+  }
+
+  private emit(line: string): void {
+    const n = line.length;
+    if (n === 0) return;
+    if (line.charCodeAt(n - 1) === 13) {
+      if (n === 1) return;
+      line = line.slice(0, -1);
+    }
+    this.onLine(line);
+  }
+
+  private checkEach(buf: Buffer, start: number, end: number): void {
+    for (let at = start; at < end; ) {
+      const nl = buf.indexOf(NL, at);
+      const stop = nl < 0 || nl > end ? end : nl;
+      this.check(stop - at);
+      at = stop + 1;
+    }
+  }
+
+  private check(bytes: number): void {
+    if (bytes <= this.maxLine) return;
+    this.failed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    throw new FrameTooLargeError(
+      `received a frame of more than ${this.maxLine} bytes (the maxLine limit): ` +
+        'raise maxLine on both sides, or send smaller messages',
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import type { Socket } from 'node:net';
+import { asapScheduler, type SchedulerLike } from 'rxjs';
+import { ConnectionLostError } from '../errors.js';
+import { DEFAULT_MAX_LINE, LineDecoder } from './line-decoder.js';
+import { assertLineSize, type Wire, type WireSink } from './wire.js';
+
+/** Options of a socket wire. */
+export interface SocketWireOptions {
+  /** Largest frame in bytes, each way (default 1 MiB). */
+  maxLine?: number;
+  /** Scheduler of the batched flush (default `asapScheduler`: end of the current turn). */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * A {@link Wire} over a `net.Socket` (Unix socket, named pipe, socketpair or TCP).
+ *
+ * Writes are batched: every line queued in one scheduler turn goes out in one `socket.write`.
+ * When `write` returns false, nothing more is written until `drain`; lines queued meanwhile wait
+ * in this wire (their number is bounded by the credit the peer granted). Reads are decoded by a
+ * {@link LineDecoder}; an oversized line stops reading and is reported as a `fault`.
+ */
+export class SocketWire implements Wire {
+  readonly maxLine: number;
+  private queued: string[] = [];
+  private scheduled = false;
+  private blocked = false;
+  private ending = false;
+  private sink: WireSink | undefined;
+  private done = false;
+  private readonly scheduler: SchedulerLike;
+  private readonly decoder: LineDecoder;
+
+  constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
+    this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
+    this.scheduler = options.scheduler ?? asapScheduler;
+    this.decoder = new LineDecoder((line) => this.sink?.line(line), this.maxLine);
+    socket.pause();
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+    });
+    socket.on('error', (err) => this.finish(new ConnectionLostError(`connection failed: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.finish(undefined));
+    socket.on('end', () => socket.end());
+  }
+
+  start(sink: WireSink): void {
+    this.sink = sink;
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        this.decoder.push(chunk);
+      } catch (err) {
+        this.socket.pause();
+        this.socket.removeAllListeners('data');
+        sink.fault(err as Error);
+      }
+    });
+    this.socket.resume();
+  }
+
+  write(line: string): void {
+    if (this.done || this.ending) return;
+    assertLineSize(line, this.maxLine);
+    this.queued.push(line);
+    if (!this.scheduled && !this.blocked) {
+      this.scheduled = true;
+      this.scheduler.schedule(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  end(): void {
+    if (this.done || this.ending) return;
+    this.ending = true;
+    this.flush();
+  }
+
+  destroy(err?: Error): void {
+    this.queued = [];
+    this.socket.destroy();
+    this.finish(err);
+  }
+
+  private flush(): void {
+    if (this.done || this.blocked) return;
+    if (this.queued.length > 0) {
+      const data = this.queued.length === 1 ? this.queued[0] + '\n' : this.queued.join('\n') + '\n';
+      this.queued = [];
+      if (!this.socket.write(data)) this.blocked = true;
+    }
+    if (this.ending && !this.blocked) this.socket.end();
+  }
+
+  private finish(err: Error | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    this.queued = [];
+    this.sink?.closed(err);
+  }
+}

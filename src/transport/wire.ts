@@ -1,0 +1,46 @@
+import { Buffer } from 'node:buffer';
+import { FrameTooLargeError } from '../errors.js';
+
+/**
+ * A connection that carries lines: NDJSON frames without their newline. The bus speaks to a
+ * socket, a socketpair end and an in-memory peer through this one interface.
+ */
+export interface Wire {
+  /** Largest line, in bytes, that this wire sends or accepts. */
+  readonly maxLine: number;
+  /**
+   * Queues one line. Lines queued in one scheduler turn go out in one write. Throws
+   * {@link FrameTooLargeError} (and queues nothing) when the line is over `maxLine`.
+   * What is queued is bounded by the caller (the bus writes data only within granted credit).
+   */
+  write(line: string): void;
+  /** Starts delivery to `sink`. Lines that arrive before `start` wait in the OS or peer. */
+  start(sink: WireSink): void;
+  /** Flushes what is queued, then closes gracefully. */
+  end(): void;
+  /** Closes at once, dropping what is queued. `sink.closed` follows. */
+  destroy(err?: Error): void;
+}
+
+/** What a wire reports to its owner. */
+export interface WireSink {
+  /** One complete line arrived. */
+  line(text: string): void;
+  /** The wire could not read further (oversized line); it will close. */
+  fault(err: Error): void;
+  /** The wire closed; `err` when it was not a clean close. Called once. */
+  closed(err?: Error): void;
+}
+
+/** Throws FrameTooLargeError when `line` is over `maxLine` bytes (cheap for short lines). */
+export function assertLineSize(line: string, maxLine: number): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no byte count.
+  if (line.length * 3 <= maxLine) return;
+  const bytes = Buffer.byteLength(line, 'utf8');
+  if (bytes > maxLine) {
+    throw new FrameTooLargeError(
+      `frame of ${bytes} bytes is over the maxLine limit of ${maxLine} bytes: ` +
+        'send smaller messages, or raise maxLine on both sides',
+    );
+  }
+}
