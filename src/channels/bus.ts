@@ -5,9 +5,10 @@ import { formatAddress, resolveAddress, type Address } from '../transport/addres
 import { connectSocket } from '../transport/connect.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Wire } from '../transport/wire.js';
-import type { BusLike } from './handle.js';
+import type { BusLike, HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
+import type { Sender } from './sender.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -28,6 +29,7 @@ export interface BusOptions {
 export class Bus implements BusLike {
   private readonly session: Session;
   private readonly done: Promise<Error | undefined>;
+  private readonly senders = new Set<Sender>();
 
   /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
   constructor(wire: Wire, private readonly options: BusOptions & { address?: Address } = {}) {
@@ -53,7 +55,6 @@ export class Bus implements BusLike {
   /** An end of the pipe called `name`: the first two to open it are its two ends. */
   pipe<T>(name: string, options?: PipeOptions): PipeEnd<T> {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
-    end.descriptor = { $hostbus: 'pipe', address: this.addressSpec(), name };
     end.attach(this.open('pipe', name, 'end', undefined, end.handler));
     return end;
   }
@@ -63,15 +64,35 @@ export class Bus implements BusLike {
     return this.session.closed;
   }
 
-  /** Closes the connection; what is pending on it fails with ERR_CLOSED. Resolves once closed. */
+  /**
+   * Closes the connection once every value sent on its queues has reached the hub (as Python's
+   * Queue flushes on exit; this waits for as long as a full queue takes to make room). What is
+   * still open then, such as a `recv()`, fails with ERR_CLOSED. Resolves once closed.
+   */
   async close(): Promise<void> {
-    this.session.close();
+    await Promise.all([...this.senders].map((s) => s.drained()));
+    this.destroy();
     await this.done;
+  }
+
+  /** Closes the connection now, without waiting for anything to drain. */
+  destroy(): void {
+    this.session.close();
+  }
+
+  /** @internal */
+  adopt(sender: Sender): void {
+    this.senders.add(sender);
   }
 
   /** @internal */
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
     return this.session.open(kind, name, role, options, handler);
+  }
+
+  /** The handle as plain data, for passing to a child process (which connects on its own). */
+  toJSON(): HandleDescriptor {
+    return { $hostbus: 'bus', address: this.addressSpec() };
   }
 
   /** @internal */

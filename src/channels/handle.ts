@@ -1,4 +1,5 @@
 import type { Port, PortHandler } from '../bus/port.js';
+import type { Sender } from './sender.js';
 
 /** What channels need of a connection: opening channels, and its address for handles. */
 export interface BusLike {
@@ -6,6 +7,8 @@ export interface BusLike {
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port;
   /** The address this bus connected to, as a spec another process can connect to. */
   addressSpec(): string;
+  /** Registers a sender, so that closing the connection first waits until it has drained. */
+  adopt(sender: Sender): void;
 }
 
 /**
@@ -14,7 +17,7 @@ export interface BusLike {
  */
 export type HandleDescriptor =
   | { $hostbus: 'queue'; address: string; name: string; options: Record<string, unknown> }
-  | { $hostbus: 'pipe'; address: string; name: string }
+  | { $hostbus: 'bus'; address: string }
   | { $hostbus: 'pipe-fd'; fd: number };
 
 /** True when `v` is a handle descriptor. */

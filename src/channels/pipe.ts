@@ -1,9 +1,8 @@
 import type { Observable, Observer } from 'rxjs';
-import { InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
+import { ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { Session } from '../bus/session.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
-import type { HandleDescriptor } from './handle.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
 import { Sender } from './sender.js';
@@ -33,8 +32,8 @@ export class PipeEnd<T> implements Observer<T> {
   private outEnded = false;
   /** @internal Set on ends made by `Pipe()`, which connect lazily. */
   link: LocalLink<T> | undefined;
-  /** @internal Set on ends of a named pipe. */
-  descriptor: HandleDescriptor | undefined;
+  /** @internal Runs once the channel is gone (a direct pipe closes its connection then). */
+  onGone: (() => void) | undefined;
 
   constructor(readonly label: string, options: PipeOptions = {}) {
     this.sender = new Sender(label, options.maxBuffer, () => {
@@ -51,9 +50,12 @@ export class PipeEnd<T> implements Observer<T> {
         this.closeIfDone();
       },
       closed: (err) => {
-        const gone = err ?? new PeerGoneError(`the other end of ${this.label} closed`);
+        const gone = err instanceof ConnectionLostError
+          ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
+          : err ?? new PeerGoneError(`the other end of ${this.label} closed`);
         this.sender.fail(gone);
         this.inbound.fail(gone);
+        this.onGone?.();
       },
     };
   }
@@ -116,15 +118,27 @@ export class PipeEnd<T> implements Observer<T> {
     return pull(this.recvWithAck());
   }
 
+  /**
+   * Ends this direction if it is not ended yet, once what was sent has been processed by the other
+   * end; the channel closes when the other end has ended too. Never rejects.
+   */
+  async finish(): Promise<void> {
+    if (!this.sender.done) await this.sender.end().catch(() => undefined);
+    else await this.sender.drained();
+  }
+
   /** Closes this end now; the other end gets ERR_PEER_GONE unless both directions had ended. */
   close(): void {
     this.port?.close();
   }
 
-  /** The handle as plain data, for passing to a child process (named pipes; `spawn` handles `Pipe()` ends). */
-  toJSON(): HandleDescriptor {
-    if (this.descriptor) return this.descriptor;
-    throw new InvalidArgumentError(`${this.label} is an end of Pipe(): pass it to spawn() as an argument, or use bus.pipe(name)`);
+  /** Refuses to become JSON: only `spawn()` can hand a `Pipe()` end to a child. */
+  toJSON(): never {
+    throw new InvalidArgumentError(
+      this.link
+        ? `${this.label} is an end of Pipe(): pass it to spawn() as an argument`
+        : `${this.label} is this process's end of a named pipe: pass the pipe's name to the child and open it there`,
+    );
   }
 
   private use(): void {

@@ -116,6 +116,7 @@ export class Queue<T> implements Observer<T> {
       closed: (err) => { if (err) sender.fail(err); },
     });
     this.sender = sender;
+    this.bus.adopt(sender);
     sender.bind(port);
     return sender;
   }

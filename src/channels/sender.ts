@@ -36,6 +36,7 @@ export class Sender {
   private endSent = false;
   private endSettled = false;
   private failure: Error | undefined;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly what: string,
@@ -98,6 +99,14 @@ export class Sender {
     });
   }
 
+  /** Resolves once every value given so far is acknowledged (or the channel failed). */
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.checkDrained();
+    });
+  }
+
   /** The channel is gone: everything still pending fails with `err`. */
   fail(err: Error): void {
     if (this.failure) return;
@@ -106,6 +115,16 @@ export class Sender {
     for (let u = this.unacked.shift(); u; u = this.unacked.shift()) u.reject(err);
     if (this.ending && !this.endSettled) this.ending.reject(err);
     this.endSettled = true;
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.drainWaiters.length === 0) return;
+    const idle = this.failure !== undefined || (this.waiting.length === 0 && this.ackedTo >= (this.port?.sent ?? 0));
+    if (!idle) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   private refusal(): Error | undefined {
@@ -145,6 +164,7 @@ export class Sender {
   }
 
   private checkEnded(): void {
+    this.checkDrained();
     if (!this.endSent || this.endSettled || this.ackedTo < this.port!.sent) return;
     this.endSettled = true;
     this.ending!.resolve();

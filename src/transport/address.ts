@@ -101,12 +101,15 @@ export function formatAddress(a: Address): string {
  * InvalidArgumentError; its mode is then set to 0700. On win32 it only makes the folder.
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const notDir = () => new InvalidArgumentError(`${dir} is not a directory: remove it, or set XDG_RUNTIME_DIR to a folder of yours`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? notDir() : err;
+  }
   if (process.platform === 'win32') return;
   const st = await lstat(dir);
-  if (!st.isDirectory()) {
-    throw new InvalidArgumentError(`${dir} is not a directory: remove it, or set XDG_RUNTIME_DIR to a folder of yours`);
-  }
+  if (!st.isDirectory()) throw notDir();
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
     throw new InvalidArgumentError(`${dir} belongs to uid ${st.uid}, not to you (uid ${uid}): remove it, or set XDG_RUNTIME_DIR to a folder of yours`);

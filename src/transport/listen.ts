@@ -16,9 +16,9 @@ export interface Listener {
   /** Where it listens; for TCP the bound host and the real port (also when 0 was asked for). */
   readonly address: Address;
   /**
-   * Stops accepting at once (the socket file is gone when close() returns its promise) and
-   * resolves once the server is closed, i.e. once every accepted connection has ended: their
-   * owner must end or destroy them. Idempotent.
+   * Stops accepting at once (a Unix socket file is removed before close() returns) and resolves
+   * once the server is closed, i.e. once every accepted connection has ended: their owner must
+   * end or destroy them; close() does not. Idempotent.
    */
   close(): Promise<void>;
 }

@@ -1,0 +1,44 @@
+/**
+ * Entry point of a child started by `spawn()`: receives what to run over the IPC channel,
+ * rebuilds the handles among its arguments, runs the function, reports how it ended, and exits
+ * (as Python's Process does when its target returns). If a hub it uses goes away, it exits with
+ * code 1 instead of lingering.
+ */
+import { pathToFileURL } from 'node:url';
+import { errorToWire } from '../errors.js';
+import { decodeArgs, type Opened } from './decode-args.js';
+import type { DoneMessage, StartMessage } from './messages.js';
+
+const opened: Opened = { buses: new Map(), pipes: [] };
+
+function report(msg: DoneMessage, code: number): void {
+  if (!process.send) process.exit(code);
+  process.send(msg, () => process.exit(code));
+}
+
+function failed(err: unknown): DoneMessage {
+  const wire = errorToWire(err);
+  return { hostbus: 'done', error: { ...wire, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) } };
+}
+
+process.on('uncaughtException', (err) => report(failed(err), 1));
+process.on('unhandledRejection', (err) => report(failed(err), 1));
+
+process.once('message', async (msg: StartMessage) => {
+  try {
+    const mod = (await import(msg.module.startsWith('file:') ? msg.module : pathToFileURL(msg.module).href)) as Record<string, unknown>;
+    const fn = mod[msg.export];
+    if (typeof fn !== 'function') throw new TypeError(`${msg.module} has no exported function '${msg.export}'`);
+    const args = await decodeArgs(msg.args, opened, (address, err) => {
+      process.stderr.write(`hostbus: the hub at ${address} went away (${err.message}); exiting\n`);
+      process.exit(1);
+    });
+    await fn(...args);
+    // Values still on their way out are delivered first, as Python's Connection flushes on exit.
+    await Promise.all(opened.pipes.map((end) => end.finish()));
+    for (const bus of opened.buses.values()) await (await bus).close();
+    report({ hostbus: 'done' }, 0);
+  } catch (err) {
+    report(failed(err), 1);
+  }
+});

@@ -1,0 +1,104 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { ChildProcessError, InvalidArgumentError } from '../errors.js';
+import { Session } from '../bus/session.js';
+import { SocketWire } from '../transport/socket-wire.js';
+import { encodeArgs } from './encode-args.js';
+import type { DoneMessage, StartMessage } from './messages.js';
+
+/** Options of {@link spawn}. */
+export interface SpawnOptions {
+  /** Environment of the child (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Working folder of the child. */
+  cwd?: string;
+  /** Where the child's stdout and stderr go: `inherit` (default) or `pipe` (read `proc.child.stdout`). */
+  stdio?: 'inherit' | 'pipe';
+}
+
+/**
+ * A child process running one exported function, as Python's `Process(target, args)`.
+ * `join()` waits for it: it resolves with 0 when the function returned, and rejects with
+ * {@link ChildProcessError} when the function threw or rejected, or the child crashed or was killed.
+ */
+export class Process {
+  private result: Promise<number>;
+  /** The Node child process. */
+  readonly child: ChildProcess;
+
+  /** @internal */
+  constructor(child: ChildProcess, what: string) {
+    this.child = child;
+    let reported: DoneMessage | undefined;
+    child.on('message', (msg: DoneMessage) => {
+      if (msg && msg.hostbus === 'done') reported = msg;
+    });
+    this.result = new Promise((resolve, reject) => {
+      child.once('error', (err) => reject(new ChildProcessError(`${what} could not start: ${err.message}`, { cause: err })));
+      child.once('exit', (code, signal) => {
+        const e = reported?.error;
+        if (e) {
+          const err = new ChildProcessError(`${what} threw ${e.name}: ${e.message}`);
+          if (e.stack) err.stack = `${err.name}: ${err.message}\n    in the child: ${e.stack}`;
+          return reject(err);
+        }
+        if (signal) return reject(new ChildProcessError(`${what} was killed by ${signal}`));
+        if (code !== 0) return reject(new ChildProcessError(`${what} exited with code ${code}`));
+        if (!reported) return reject(new ChildProcessError(`${what} exited before its function returned`));
+        resolve(0);
+      });
+    });
+    this.result.catch(() => undefined);
+  }
+
+  /** The child's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Exit code once it exited (null while it runs, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** Waits for the child to end: 0 when its function returned; rejects otherwise. */
+  join(): Promise<number> {
+    return this.result;
+  }
+
+  /** Sends a signal to the child (default SIGTERM). */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    return this.child.kill(signal);
+  }
+}
+
+/**
+ * Starts a Node child that runs `exportName` of `module` (a path or `file:` URL, such as
+ * `new URL('./worker.js', import.meta.url)`) with `args`. Arguments are JSON; handles among them
+ * go by reference: a queue or a bus is rebuilt in the child on its own connection to the same hub,
+ * and an end of `Pipe()` joins the two processes over a direct socketpair, with no hub between.
+ */
+export function spawn(module: string | URL, exportName: string, args: unknown[] = [], options: SpawnOptions = {}): Process {
+  const path = module instanceof URL ? fileURLToPath(module) : module.startsWith('file:') ? fileURLToPath(module) : module;
+  if (typeof exportName !== 'string' || exportName.length === 0) {
+    throw new InvalidArgumentError('spawn needs the name of the exported function to run');
+  }
+  const { json, pipes } = encodeArgs(args);
+  const entry = fileURLToPath(new URL('./child-main.js', import.meta.url));
+  const out = options.stdio === 'pipe' ? 'pipe' : 'inherit';
+  const child = fork(entry, [], {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['inherit', out, out, 'ipc', ...pipes.map(() => 'pipe' as const)],
+    serialization: 'json',
+  });
+  pipes.forEach((end, i) => {
+    const session = new Session(new SocketWire(child.stdio[4 + i] as Socket), { role: 'peer' });
+    end.onGone = () => session.close();
+    end.attach(session.open('pipe', '', 'end', undefined, end.handler));
+  });
+  const start: StartMessage = { hostbus: 'start', module: path, export: exportName, args: json };
+  child.send(start);
+  return new Process(child, `child ${exportName}() of ${path}`);
+}
