@@ -1,0 +1,107 @@
+// Queues across real processes over a real Unix socket: the hub runs in the test process,
+// producers and consumers are children started with spawn().
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { firstValueFrom, take, tap, toArray } from 'rxjs';
+import { ChildProcessError, connect, Hub, spawn, type Bus, type Delivery } from 'hostbus';
+import { tempDir, until, workers } from '../helpers.js';
+
+type Result = { c: number; p: number; items: number[] };
+
+describe('queue across processes', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let hub: Hub;
+  let bus: Bus;
+
+  beforeEach(async () => {
+    tmp = await tempDir();
+    hub = await Hub.listen(tmp.sock('hub'));
+    bus = await connect(hub.address!);
+  });
+
+  afterEach(async () => {
+    await bus.close();
+    await hub.close();
+    expect(await tmp.cleanup()).toEqual([]);
+  });
+
+  it('3 producers and 3 consumers move 30,000 items each: each exactly once, in order per producer', async () => {
+    const N = 30_000;
+    const queue = bus.queue('items', { producers: 3, maxsize: 5_000 });
+    const results = bus.queue<Result>('results');
+    const collected = firstValueFrom(results.recv().pipe(take(3 * 3 + 3), toArray()));
+    const consumers = [0, 1, 2].map((c) => spawn(workers, 'consume', [queue, results, c]));
+    const producers = [0, 1, 2].map((p) => spawn(workers, 'produce', [queue, p, N]));
+    await Promise.all([...producers, ...consumers].map((proc) => proc.join()));
+
+    const reports = (await collected).filter((r) => r.p >= 0);
+    for (let p = 0; p < 3; p++) {
+      const seen = new Uint8Array(N);
+      for (const r of reports.filter((x) => x.p === p)) {
+        // In order per producer: every consumer saw that producer's items in increasing order.
+        for (let k = 1; k < r.items.length; k++) expect(r.items[k]! > r.items[k - 1]!).toBe(true);
+        for (const i of r.items) seen[i]!++;
+      }
+      expect(seen.every((n) => n === 1)).toBe(true);
+    }
+    // The work was shared: more than one consumer received items.
+    expect(new Set(reports.map((r) => r.c)).size).toBeGreaterThan(1);
+  });
+
+  it('a consumer that stops makes producers wait while the hub holds at most maxsize items', async () => {
+    const maxsize = 100;
+    const total = 2_000;
+    const queue = bus.queue<number>('bounded', { maxsize });
+    const producer = spawn(workers, 'sendNumbers', [queue, total]);
+    let producerDone = false;
+    void producer.join().then(() => (producerDone = true), () => undefined);
+
+    // A consumer that takes 10 and does not acknowledge them (it stays subscribed: leaving would
+    // hand them back).
+    const held: Delivery<number>[] = [];
+    const stalled = queue.recvWithAck({ prefetch: 10 }).subscribe((d) => held.push(d));
+    await until(() => held.length === 10, 10_000, 'ten deliveries');
+    const stats = () => hub.stats().resources.find((r) => r.name === 'bounded')!;
+    await until(() => (stats().queued as number) + (stats().inflight as number) === maxsize, 10_000, 'the queue to fill');
+    expect(producerDone).toBe(false);
+    expect((stats().queued as number) + (stats().inflight as number)).toBe(maxsize);
+
+    // The consumer resumes: everything arrives, the producer finishes, and the bound held throughout.
+    for (const d of held) d.ack();
+    stalled.unsubscribe();
+    let maxHeld = 0;
+    const sample = () => {
+      const s = stats();
+      maxHeld = Math.max(maxHeld, (s.queued as number) + (s.inflight as number));
+    };
+    const rest = await firstValueFrom(queue.recv({ prefetch: 10 }).pipe(tap(sample), take(total - 10), toArray()));
+    await producer.join();
+    expect(maxHeld).toBeLessThanOrEqual(maxsize);
+    expect([...held.map((d) => d.value), ...rest].sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
+  });
+
+  it('a consumer killed with SIGKILL while holding items loses none of them', async () => {
+    const total = 500;
+    const queue = bus.queue<{ p: number; i: number }>('precious');
+    const status = bus.queue<number>('status');
+    for (let i = 0; i < total; i++) queue.next({ p: 0, i });
+    const hoarder = spawn(workers, 'hoard', [queue, status, 50]);
+    expect(await status.get()).toBe(50);
+    expect(hub.stats().resources.find((r) => r.name === 'precious')!.inflight).toBe(50);
+
+    hoarder.kill('SIGKILL');
+    await expect(hoarder.join()).rejects.toThrow(/killed by SIGKILL/);
+    const all = await firstValueFrom(queue.recv().pipe(take(total), toArray()));
+    expect(all.map((x) => x.i).sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
+  });
+
+  it('a child whose hub goes away exits instead of lingering', async () => {
+    const ready = bus.queue<string>('ready');
+    const child = spawn(workers, 'waitForever', [bus.queue<number>('never'), ready], { stdio: 'pipe' });
+    expect(await ready.get()).toBe('waiting');
+    await bus.close();
+    await hub.close();
+    await expect(child.join()).rejects.toBeInstanceOf(ChildProcessError);
+    expect(child.exitCode).toBe(1);
+    // afterEach closes them again: both are idempotent.
+  });
+});
