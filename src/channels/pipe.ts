@@ -78,6 +78,15 @@ export class PipeEnd<T> implements Observer<T> {
     return this.sender.send(value);
   }
 
+  /**
+   * Sends every value of a (sync or async) iterable, pulling the next only while the buffer has
+   * room: lossless and bounded, without a promise per value. Resolves once the other end has processed all of them.
+   */
+  sendAll(values: Iterable<T> | AsyncIterable<T>): Promise<void> {
+    this.use();
+    return this.sender.sendAll(values);
+  }
+
   /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */
   next(value: T): void {
     this.use();

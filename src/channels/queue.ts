@@ -50,6 +50,14 @@ export class Queue<T> implements Observer<T> {
     return this.producer().send(value);
   }
 
+  /**
+   * Sends every value of a (sync or async) iterable, pulling the next only while the buffer has
+   * room: lossless and bounded, without a promise per value. Resolves once the hub has all of them.
+   */
+  sendAll(values: Iterable<T> | AsyncIterable<T>): Promise<void> {
+    return this.producer().sendAll(values);
+  }
+
   /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */
   next(value: T): void {
     this.producer().push(value);

@@ -6,6 +6,10 @@ import { encodeValue } from './json.js';
 
 /** Default bound of the values waiting for credit on one sender. */
 export const DEFAULT_MAX_BUFFER = 65_536;
+/** `sendAll` stops pulling values when this many wait for credit... */
+const SEND_ALL_HIGH = 1024;
+/** ...and pulls again when they are down to this many. */
+const SEND_ALL_LOW = 256;
 
 interface Waiting {
   json: string;
@@ -37,6 +41,7 @@ export class Sender {
   private endSettled = false;
   private failure: Error | undefined;
   private drainWaiters: (() => void)[] = [];
+  private roomWaiter: (() => void) | undefined;
 
   constructor(
     private readonly what: string,
@@ -99,6 +104,45 @@ export class Sender {
     });
   }
 
+  /**
+   * Sends every value of `values`, pulling the next one only while fewer than `SEND_ALL_HIGH`
+   * wait for credit: lossless, bounded, and with no promise per value. Resolves once every value
+   * was acknowledged; rejects on the first failure.
+   */
+  async sendAll(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+    if (Symbol.asyncIterator in values) {
+      for await (const value of values) await this.pushWhenRoom(value);
+    } else {
+      for (const value of values) {
+        if (this.waiting.length >= SEND_ALL_HIGH) await this.room();
+        this.push(value);
+      }
+    }
+    await this.drained();
+    if (this.failure) throw this.failure;
+  }
+
+  private async pushWhenRoom(value: unknown): Promise<void> {
+    if (this.waiting.length >= SEND_ALL_HIGH) await this.room();
+    this.push(value);
+  }
+
+  /** Resolves when the values waiting for credit are down to `SEND_ALL_LOW` (or the channel failed). */
+  private room(): Promise<void> {
+    return new Promise((resolve) => {
+      this.roomWaiter = resolve;
+      this.checkRoom();
+    });
+  }
+
+  private checkRoom(): void {
+    if (this.roomWaiter && (this.failure || this.waiting.length <= SEND_ALL_LOW)) {
+      const w = this.roomWaiter;
+      this.roomWaiter = undefined;
+      w();
+    }
+  }
+
   /** Resolves once every value given so far is acknowledged (or the channel failed). */
   drained(): Promise<void> {
     return new Promise((resolve) => {
@@ -116,6 +160,7 @@ export class Sender {
     if (this.ending && !this.endSettled) this.ending.reject(err);
     this.endSettled = true;
     this.checkDrained();
+    this.checkRoom();
   }
 
   private checkDrained(): void {
@@ -147,6 +192,7 @@ export class Sender {
       const seq = port.send(w.json);
       if (w.resolve) this.unacked.push({ seq, resolve: w.resolve, reject: w.reject! });
     }
+    this.checkRoom();
     if (this.ending && !this.endSent && this.waiting.length === 0) {
       this.endSent = true;
       port.end(this.ending.err);

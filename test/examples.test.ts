@@ -1,0 +1,63 @@
+// Every example is a real program: run it as users would (node on the compiled file, importing
+// 'hostbus' by name) and check what it prints.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+const run = promisify(execFile);
+
+async function example(name: string, args: string[] = []): Promise<string> {
+  const tmp = await tempDir();
+  try {
+    const file = fileURLToPath(new URL(`../.build/examples/${name}.js`, import.meta.url));
+    // Bare hub names resolve into XDG_RUNTIME_DIR/hostbus: a private folder per run.
+    const { stdout } = await run(process.execPath, [file, ...args], {
+      env: { ...process.env, XDG_RUNTIME_DIR: tmp.dir },
+      timeout: 60_000,
+    });
+    return stdout;
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+const lines = (...xs: string[]) => xs.map((x) => x + '\n').join('');
+
+describe('examples', () => {
+  it('global-variable: a global does not cross processes, the bus does', async () => {
+    expect(await example('global-variable')).toBe(lines(
+      'child: counter = 1',
+      'parent: counter = 0',
+      'parent: received 1 over the bus',
+    ));
+  });
+
+  it('queue: Received 0 to 4, then the end of the stream', async () => {
+    expect(await example('queue')).toBe(lines(
+      'Received 0', 'Received 1', 'Received 2', 'Received 3', 'Received 4', 'Queue ended',
+    ));
+  });
+
+  it('pipe: a direct pipe to a child, then a named pipe between two children', async () => {
+    const out = await example('pipe');
+    expect(out).toBe(lines(
+      ...[0, 1, 2, 3, 4].map((i) => `direct pipe: received ${i}`),
+      ...[0, 1, 2, 3, 4].map((i) => `named pipe: received ${i}`),
+    ));
+  });
+
+  it("child-to-parent: [42, null, 'hello'] over a queue and over a pipe", async () => {
+    expect(await example('child-to-parent')).toBe(lines(
+      "queue: [ 42, null, 'hello' ]",
+      "pipe: [ 42, null, 'hello' ]",
+    ));
+  });
+
+  it('demo: producers and consumers in separate processes, every item counted once', async () => {
+    const out = await example('demo', ['--items', '20000']);
+    expect(out).toMatch(/^hostbus demo: 3 producers → queue 'work' → 2 consumers/);
+    expect(out).toMatch(/done: 60000 items produced, 60000 consumed, each exactly once/);
+  });
+});
