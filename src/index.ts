@@ -16,6 +16,7 @@ export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
 export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
 export { DEFAULT_MAX_BUFFER } from './channels/sender.js';
 export type { HandleDescriptor } from './channels/handle.js';
+export { sendNdjson, recvNdjson } from './channels/streams.js';
 
 export { spawn, Process, type SpawnOptions } from './process/spawn.js';
 export { isMain } from './process/is-main.js';

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Observable, Observer } from 'rxjs';
 import { ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
@@ -5,6 +6,7 @@ import { Session } from '../bus/session.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
+import { readableOf, writableOf } from './streams.js';
 import { Sender } from './sender.js';
 
 /** Options of a pipe end. */
@@ -85,6 +87,17 @@ export class PipeEnd<T> implements Observer<T> {
   sendAll(values: Iterable<T> | AsyncIterable<T>): Promise<void> {
     this.use();
     return this.sender.sendAll(values);
+  }
+
+  /** A Node Writable (object mode) into this end: `pipeline(source, end.writable())`; ending it half-closes. */
+  writable(): Writable {
+    this.use();
+    return writableOf(this.sender, () => this.end());
+  }
+
+  /** A Node Readable (object mode) of the values from the other end, pulled one at a time. */
+  readable(): Readable {
+    return readableOf(this);
   }
 
   /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */

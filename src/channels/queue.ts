@@ -1,9 +1,11 @@
+import type { Readable, Writable } from 'node:stream';
 import { EmptyError, firstValueFrom, Observable, take, throwError, timeout, type Observer } from 'rxjs';
 import { EndedError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import type { Port } from '../bus/port.js';
 import type { BusLike, HandleDescriptor } from './handle.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
+import { readableOf, writableOf } from './streams.js';
 import { Sender } from './sender.js';
 
 /** Options of a queue; the first opener's options create it, later ones must match or be left out. */
@@ -56,6 +58,16 @@ export class Queue<T> implements Observer<T> {
    */
   sendAll(values: Iterable<T> | AsyncIterable<T>): Promise<void> {
     return this.producer().sendAll(values);
+  }
+
+  /** A Node Writable (object mode) into this queue: `pipeline(source, queue.writable())`; ending it ends this producer. */
+  writable(): Writable {
+    return writableOf(this.producer(), () => this.end());
+  }
+
+  /** A Node Readable (object mode) of this queue's items, pulled one at a time. */
+  readable(): Readable {
+    return readableOf(this);
   }
 
   /** Observer: sends `value` without a promise (buffered, bounded by `maxBuffer`). */

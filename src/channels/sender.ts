@@ -122,7 +122,8 @@ export class Sender {
     if (this.failure) throw this.failure;
   }
 
-  private async pushWhenRoom(value: unknown): Promise<void> {
+  /** Queues `value` once fewer than `SEND_ALL_HIGH` values wait for credit (the Writable path). */
+  async pushWhenRoom(value: unknown): Promise<void> {
     if (this.waiting.length >= SEND_ALL_HIGH) await this.room();
     this.push(value);
   }
