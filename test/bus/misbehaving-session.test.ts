@@ -329,4 +329,33 @@ describe('a misbehaving session on a real Unix socket', () => {
     expect(good.error).toBeUndefined();
     expect(hub.stats().sessions).toBe(2);
   });
+
+  it('a refused open is a channel-level error: the session stays open', async () => {
+    const { hub, good } = await setup();
+    const raw = await rawClient(hub);
+    raw.write(HELLO);
+    raw.write('{"t":"open","c":1,"k":"nope","n":"x","r":"put"}\n');
+    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_PROTOCOL' } });
+    raw.write('{"t":"ping","n":1}\n');
+    expect(JSON.parse(await raw.next())).toEqual({ t: 'pong', n: 1 });
+    expect(hub.stats().sessions).toBe(2);
+    expect(await good.roundTrip('after')).toBe('after');
+  });
+
+  // BUG (see report): src/bus/hub.ts, Hub.open(): the resource is created and registered
+  // (`this.resources.set(key, resource)`) before `resource.attach()` checks the role; when attach
+  // throws, the catch fails the port but never calls `maybeIdle`, so an idle queue made from the
+  // refused open's options stays in the hub, and later well-formed opens with other options are
+  // refused with ERR_OPTIONS_MISMATCH.
+  it.fails('a refused open (bad role) leaves no queue behind with its options', async () => {
+    const { hub, good } = await setup();
+    const raw = await rawClient(hub);
+    raw.write(HELLO);
+    raw.write('{"t":"open","c":1,"k":"queue","n":"x","r":"bogus","o":{"maxsize":5}}\n');
+    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_PROTOCOL' } });
+
+    // Fails here today: OptionsMismatchError "queue 'x' exists with maxsize=5, not 10".
+    await good.bus.queue<number>('x', { maxsize: 10 }).send(1);
+    expect(hub.stats().resources.find((r) => r.name === 'x')).toMatchObject({ maxsize: 10, queued: 1 });
+  });
 });
