@@ -96,8 +96,9 @@ export function errorToWire(err: unknown): WireError {
  */
 export function errorFromWire(wire: Partial<WireError> | undefined): HostbusError {
   const message = typeof wire?.message === 'string' ? wire.message : 'unknown remote error';
-  const Cls = typeof wire?.code === 'string' ? byCode.get(wire.code) : undefined;
-  if (Cls) return new Cls(message);
   const name = typeof wire?.name === 'string' ? wire.name : 'Error';
+  const Cls = typeof wire?.code === 'string' ? byCode.get(wire.code) : undefined;
+  if (Cls && (Cls !== RemoteError || name === RemoteError.name)) return new Cls(message);
+  // A plain error of user code (a TypeError, say) keeps its name in the message.
   return new RemoteError(`${name}: ${message}`);
 }

@@ -132,12 +132,8 @@ describe('errorToWire / errorFromWire', () => {
     expect(back.message).toContain('x');
   });
 
-  // BUG (src/errors.ts, errorToWire + errorFromWire): errorToWire gives a non-hostbus error the
-  // code ERR_REMOTE, which errorFromWire then finds in its class table and rebuilds as
-  // `new RemoteError(message)`: the remote name ("TypeError") is dropped. Only an *unknown* code
-  // keeps `${name}: ${message}`. Reproducer:
-  //   errorFromWire(errorToWire(new TypeError('x'))).message === 'x'   (expected 'TypeError: x')
-  it.fails('brings a plain TypeError back with "TypeError" in the message', () => {
+  // A plain error of user code keeps its name across the wire, inside the RemoteError's message.
+  it('brings a plain TypeError back with "TypeError" in the message', () => {
     const back = errorFromWire(errorToWire(new TypeError('x')));
     expect(back).toBeInstanceOf(RemoteError);
     expect(back.message).toContain('TypeError');

@@ -64,7 +64,7 @@ function sliceData(line: string): Frame | undefined {
   for (let ch = line.charCodeAt(i); ch >= 48 && ch <= 57; ch = line.charCodeAt(++i)) {
     id = id * 10 + (ch - 48);
   }
-  if (i === start || i - start > 9 || !line.startsWith(',"d":', i)) return undefined;
+  if (id === 0 || line.charCodeAt(start) === 48 || i - start > 9 || !line.startsWith(',"d":', i)) return undefined;
   if (line.charCodeAt(line.length - 1) !== 125 /* } */) return undefined;
   const d = line.slice(i + 5, line.length - 1);
   if (d.length === 0) return undefined;

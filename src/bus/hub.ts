@@ -123,11 +123,12 @@ export class Hub implements ResourceHost {
 
   private open(port: Port, open: OpenRequest): void {
     const factory = factories[open.k];
+    let resource: Resource | undefined;
     try {
       if (!factory) throw new ProtocolError(`unknown channel kind ${JSON.stringify(open.k)}: this hub knows ${Object.keys(factories).join(', ')}`);
       if (open.n.length === 0 || open.n.length > 256) throw new ProtocolError(`a ${open.k} name must be 1 to 256 characters long`);
       const key = open.k + '\0' + open.n;
-      let resource = this.resources.get(key);
+      resource = this.resources.get(key);
       if (!resource) {
         resource = factory(open.n, open, this);
         this.resources.set(key, resource);
@@ -137,6 +138,7 @@ export class Hub implements ResourceHost {
     } catch (err) {
       if (!(err instanceof HostbusError)) throw err;
       port.fail(err);
+      if (resource) this.maybeIdle(resource);
     }
   }
 }

@@ -102,7 +102,7 @@ export class Session implements PortHost {
   fail(err: Error): void {
     if (this.over) return;
     this.write(encodeControl({ t: 'error', e: errorToWire(err) }));
-    this.wire.end();
+    this.wire.end(true);
     this.finish(err);
   }
 

@@ -53,10 +53,13 @@ export class LineDecoder {
     const last = buf.lastIndexOf(NL);
     if (last > first) {
       // Whole lines between the first and the last newline: one decode, one split. Only when the
-      // span could hold an oversized line is each line's byte length checked.
-      if (last - first - 1 > this.maxLine) this.checkEach(buf, first + 1, last);
-      const lines = buf.toString('utf8', first + 1, last).split('\n');
-      for (let i = 0; i < lines.length; i++) this.emit(lines[i]!);
+      // span could hold an oversized line is each line cut out and checked on its own.
+      if (last - first - 1 > this.maxLine) {
+        this.emitEach(buf, first + 1, last);
+      } else {
+        const lines = buf.toString('utf8', first + 1, last).split('\n');
+        for (let i = 0; i < lines.length; i++) this.emit(lines[i]!);
+      }
     }
     if (last + 1 < buf.length) this.hold(buf.subarray(last + 1));
   }
@@ -78,11 +81,12 @@ export class LineDecoder {
     this.onLine(line);
   }
 
-  private checkEach(buf: Buffer, start: number, end: number): void {
-    for (let at = start; at < end; ) {
+  private emitEach(buf: Buffer, start: number, end: number): void {
+    for (let at = start; at <= end; ) {
       const nl = buf.indexOf(NL, at);
       const stop = nl < 0 || nl > end ? end : nl;
       this.check(stop - at);
+      this.emit(buf.toString('utf8', at, stop));
       at = stop + 1;
     }
   }

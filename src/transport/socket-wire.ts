@@ -26,6 +26,7 @@ export class SocketWire implements Wire {
   private scheduled = false;
   private blocked = false;
   private ending = false;
+  private forced = false;
   private sink: WireSink | undefined;
   private done = false;
   private readonly scheduler: SchedulerLike;
@@ -51,8 +52,10 @@ export class SocketWire implements Wire {
       try {
         this.decoder.push(chunk);
       } catch (err) {
+        // Reading stops here, so the peer's close would never be seen: any end is now forced.
         this.socket.pause();
         this.socket.removeAllListeners('data');
+        this.forced = true;
         sink.fault(err as Error);
       }
     });
@@ -72,8 +75,10 @@ export class SocketWire implements Wire {
     }
   }
 
-  end(): void {
-    if (this.done || this.ending) return;
+  end(force = false): void {
+    if (this.done) return;
+    this.forced ||= force;
+    if (this.ending && !force) return;
     this.ending = true;
     this.flush();
   }
@@ -91,7 +96,13 @@ export class SocketWire implements Wire {
       this.queued = [];
       if (!this.socket.write(data)) this.blocked = true;
     }
-    if (this.ending && !this.blocked) this.socket.end();
+    // A graceful end sends FIN and reads on until the peer closes: closing with unread input would
+    // reset the connection and lose what the peer sent last. A forced end (a peer that broke the
+    // protocol) is cut off once what is queued is written.
+    if (this.ending && !this.blocked) {
+      if (this.forced) this.socket.destroySoon();
+      else this.socket.end();
+    }
   }
 
   private finish(err: Error | undefined): void {

@@ -16,8 +16,12 @@ export interface Wire {
   write(line: string): void;
   /** Starts delivery to `sink`. Lines that arrive before `start` wait in the OS or peer. */
   start(sink: WireSink): void;
-  /** Flushes what is queued, then closes gracefully. */
-  end(): void;
+  /**
+   * Flushes what is queued, then closes. Graceful by default: reading goes on until the peer
+   * closes its side. With `force`, the connection is cut once the queue is written, whether or
+   * not the peer closes (for a peer that broke the protocol).
+   */
+  end(force?: boolean): void;
   /** Closes at once, dropping what is queued. `sink.closed` follows. */
   destroy(err?: Error): void;
 }

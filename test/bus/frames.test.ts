@@ -100,10 +100,8 @@ describe('data frames', () => {
     protocolError('{"c":1}');
   });
 
-  // BUG (src/bus/frames.ts, sliceData(): it accepts any digit run, including "0"): the fast path
-  // takes `{"c":0,"d":1}` as a data frame on channel 0, while the same frame in any other spelling
-  // (`{"d":1,"c":0}`, slow path: channelOf) is refused with "channel id must be at least 1".
-  it.fails('refuses channel 0 on the fast path as on the slow path', () => {
+  // Both paths agree: channel ids start at 1, whatever the spelling of the frame.
+  it('refuses channel 0 on the fast path as on the slow path', () => {
     protocolError('{"d":1,"c":0}');
     protocolError('{"c":0,"d":1}'); // fails: returns { t: 'data', c: 0, d: '1' }
   });

@@ -153,15 +153,15 @@ describe('queue marbles (virtual time)', () => {
 
       // Both producers complete at frame 0, with four items each still waiting for credit: each
       // `end` goes out only after that producer's last item.
-      // Frame 10: p1's open is handled, and its refill (asap, same frame, before p2's open is
-      // read) gives it the whole room: credit 2. From then on the hub has at most two items out
-      // (queued + unacked + credit), and splits the room between the producers: one each, the
-      // first turn rotating. Each round is producer → hub → consumer → hub (ack, refill) →
-      // producer: 40 frames, two items.
+      // Frame 10: both opens are handled; the refill at the end of that turn gives each producer
+      // one credit (a producer holds at most a quarter of maxsize, and at least one), so the hub
+      // has at most two items out (queued + unacked + credit) and every round moves one item of
+      // each producer, in the order the rotation gives. A round is producer → hub → consumer →
+      // hub (ack, refill) → producer: 40 frames.
       cold('(abcd|)').subscribe(p1);
       cold('(wxyz|)').subscribe(p2);
       expectObservable(consumer.recv().pipe(tap((v) => got.push(v))))
-        .toBe('40ms (ab) 36ms (cw) 36ms (xd) 36ms (yz) 16ms |');
+        .toBe('40ms (aw) 36ms (xb) 36ms (cy) 36ms (zd) 16ms |');
     });
     // Each producer's items in its own order; all eight, once.
     expect(got.filter((v) => 'abcd'.includes(v))).toEqual(['a', 'b', 'c', 'd']);
@@ -180,9 +180,9 @@ describe('queue marbles (virtual time)', () => {
       // 30: a → c1, b → c2, c → c1 (round robin), then the queue ends in error with three items
       // unacked. Both consumers get theirs at 40 and ack them (hub: 50); only then does the hub
       // send the error-end, after which each consumer errors, at 60. A plain Error crosses the
-      // wire as ERR_REMOTE with its message.
+      // wire as ERR_REMOTE, its name kept in the message.
       cold('a-b-c-#', undefined, new Error('boom')).subscribe(producer);
-      const E = 'RemoteError:ERR_REMOTE:boom';
+      const E = 'RemoteError:ERR_REMOTE:Error: boom';
       expectObservable(errorAsValue(c1.recv())).toBe('40ms (ac) 16ms (E|)', { a: 'a', c: 'c', E });
       expectObservable(errorAsValue(c2.recv())).toBe('40ms b 19ms (E|)', { b: 'b', E });
     });

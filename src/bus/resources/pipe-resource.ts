@@ -1,4 +1,4 @@
-import { PeerGoneError, PipeBusyError } from '../../errors.js';
+import { PeerGoneError, PipeBusyError, ProtocolError } from '../../errors.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 import type { Resource, ResourceHost } from './resource.js';
@@ -49,7 +49,14 @@ export class PipeResource implements Resource {
         if (other) other.port.grant(n);
         else me.held += n;
       },
-      data: (payload) => this.other(me)!.port.send(payload),
+      data: (payload) => {
+        try {
+          JSON.parse(payload);
+        } catch {
+          throw new ProtocolError(`data on pipe '${this.name}' is not valid JSON`);
+        }
+        this.other(me)!.port.send(payload);
+      },
       ack: (ranges) => this.other(me)?.port.ackRanges(ranges),
       end: (err) => {
         me.ended = true;

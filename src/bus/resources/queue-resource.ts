@@ -7,7 +7,7 @@ import { intOption, sameOption, type Resource, type ResourceHost } from './resou
 
 /** Default bound of a queue, in items (held by the hub, delivered-but-unacked included). */
 export const DEFAULT_MAXSIZE = 10_000;
-/** Most credit one producer holds at once. */
+/** Most credit one producer holds at once (and never more than a quarter of `maxsize`). */
 const PRODUCER_WINDOW = 1024;
 
 interface Producer {
@@ -124,6 +124,7 @@ export class QueueResource implements Resource {
     this.outstanding--;
     p.port.ack(seq);
     this.dispatch();
+    this.refill();
   }
 
   private producerEnd(p: Producer, err: Error | undefined): void {
@@ -193,7 +194,9 @@ export class QueueResource implements Resource {
       this.refillPending = false;
       let room = this.maxsize - this.items.length - this.inflight - this.outstanding;
       if (room <= 0 || this.producers.size === 0) return;
-      const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.ceil(this.maxsize / this.producers.size)));
+      // Unused credit holds room, so no producer gets more than a quarter of the queue: a second
+      // producer is not starved by a first that holds credit it does not use.
+      const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.floor(this.maxsize / 4)));
       for (const p of this.producers) {
         if (p.ended || p.port.state !== 'open') continue;
         const give = Math.min(window - p.outstanding, room);
