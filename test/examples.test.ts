@@ -26,6 +26,10 @@ async function example(name: string, args: string[] = []): Promise<string> {
 const lines = (...xs: string[]) => xs.map((x) => x + '\n').join('');
 
 describe('examples', () => {
+  it('quick-start (the README): Received 0 to 4 from a child', async () => {
+    expect(await example('quick-start')).toBe(lines('Received 0', 'Received 1', 'Received 2', 'Received 3', 'Received 4'));
+  });
+
   it('global-variable: a global does not cross processes, the bus does', async () => {
     expect(await example('global-variable')).toBe(lines(
       'child: counter = 1',

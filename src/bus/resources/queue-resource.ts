@@ -198,7 +198,8 @@ export class QueueResource implements Resource {
       // producer is not starved by a first that holds credit it does not use.
       const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.floor(this.maxsize / 4)));
       for (const p of this.producers) {
-        if (p.ended || p.port.state !== 'open') continue;
+        // Top up only once half the window is used: credit goes out in batches, not per item.
+        if (p.ended || p.port.state !== 'open' || p.outstanding > window / 2) continue;
         const give = Math.min(window - p.outstanding, room);
         if (give <= 0) continue;
         p.outstanding += give;
