@@ -95,10 +95,14 @@ export class Hub implements ResourceHost {
     };
   }
 
-  /** Stops listening, ends every session, and resolves once the listener is closed. */
+  /**
+   * Stops listening and ends every session (clients see their channels fail with
+   * ERR_CONNECTION_LOST); resolves once the listener is closed and its socket file removed.
+   * What the hub held is gone with it.
+   */
   async close(): Promise<void> {
     this.closing = true;
-    for (const session of this.sessions) session.close();
+    for (const session of this.sessions) session.close(true);
     await this.listener?.close();
   }
 

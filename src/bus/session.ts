@@ -19,8 +19,9 @@ export interface SessionOptions {
   /** Scheduler of keepalive timers (default `asyncScheduler`). */
   timerScheduler?: SchedulerLike;
   /**
-   * Keepalive interval in ms (default 0: off). When on, a ping goes out after an idle interval,
-   * and a peer that stays silent for two more intervals is dropped with ERR_TIMEOUT.
+   * Keepalive interval in ms (default 0: off). When on, a ping goes out after each interval in
+   * which nothing arrived, and a peer silent for three intervals in a row is dropped with
+   * ERR_TIMEOUT.
    */
   keepaliveMs?: number;
   /** Largest number of channels open at once on this session (default 65,536). */
@@ -90,12 +91,15 @@ export class Session implements PortHost {
     return port;
   }
 
-  /** Closes the session: flushes what is queued, then ends the connection. */
-  close(): void {
+  /**
+   * Closes the session: flushes what is queued, then ends the connection; gracefully (reading on
+   * until the peer closes), or with `force`, cut once the queue is written.
+   */
+  close(force = false): void {
     if (this.over) return;
     this.closedHere = true;
     this.flushDirty();
-    this.wire.end();
+    this.wire.end(force);
   }
 
   /** Sends a session-level error to the peer and closes. */

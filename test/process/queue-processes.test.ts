@@ -29,7 +29,10 @@ describe('queue across processes', () => {
     const queue = bus.queue('items', { producers: 3, maxsize: 5_000 });
     const results = bus.queue<Result>('results');
     const collected = firstValueFrom(results.recv().pipe(take(3 * 3 + 3), toArray()));
-    const consumers = [0, 1, 2].map((c) => spawn(workers, 'consume', [queue, results, c]));
+    const ready = bus.queue<number>('ready');
+    const consumers = [0, 1, 2].map((c) => spawn(workers, 'consume', [queue, results, c, ready]));
+    // Producers start once every consumer is attached, so the work is shared among all three.
+    await firstValueFrom(ready.recv().pipe(take(3), toArray()));
     const producers = [0, 1, 2].map((p) => spawn(workers, 'produce', [queue, p, N]));
     await Promise.all([...producers, ...consumers].map((proc) => proc.join()));
 
@@ -43,8 +46,8 @@ describe('queue across processes', () => {
       }
       expect(seen.every((n) => n === 1)).toBe(true);
     }
-    // The work was shared: more than one consumer received items.
-    expect(new Set(reports.map((r) => r.c)).size).toBeGreaterThan(1);
+    // The work was shared: every consumer received items.
+    expect(new Set(reports.map((r) => r.c)).size).toBe(3);
   });
 
   it('a consumer that stops makes producers wait while the hub holds at most maxsize items', async () => {
