@@ -59,10 +59,11 @@ async function main(): Promise<void> {
     for (const id of ids) if (seen[id]!++ !== 0) duplicates++;
   });
 
+  const sum = (prefix: string) => [...counts].filter(([w]) => w.startsWith(prefix)).reduce((s, [, n]) => s + n, 0);
   const started = Date.now();
   const line = () => {
     const q = hub.stats().resources.find((r) => r.name === 'work');
-    const produced = [...counts].filter(([w]) => w.startsWith('p')).reduce((s, [, n]) => s + n, 0);
+    const produced = sum('p');
     const per = [...Array(CONSUMERS).keys()].map((c) => `c${c}=${counts.get(`c${c}`) ?? 0}`).join(' ');
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`${secs}s  produced ${produced}  consumed ${per}  in hub: queued ${q?.queued ?? 0} unacked ${q?.inflight ?? 0}`);
@@ -76,16 +77,16 @@ async function main(): Promise<void> {
   await Promise.all(children.map((child) => child.join()));
   clearInterval(ticker);
 
-  // Children finished: everything they sent has reached the hub; drain what is still on its way here.
-  const expected = PRODUCERS + CONSUMERS;
+  // Children finished: everything they sent has reached the hub; take in what is still on its
+  // way here (final counts and ids), for at most 10 s.
   const deadline = Date.now() + 10_000;
-  while ((counts.size < expected || seen.includes(0)) && Date.now() < deadline) {
+  while ((sum('p') < total || sum('c') < total || seen.includes(0)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   line();
   progressSub.unsubscribe();
   seenSub.unsubscribe();
-  const consumed = [...Array(CONSUMERS).keys()].reduce((s, c) => s + (counts.get(`c${c}`) ?? 0), 0);
+  const consumed = sum('c');
   const missing = seen.reduce((n, v) => n + (v === 0 ? 1 : 0), 0);
   const secs = (Date.now() - started) / 1000;
   const verdict = missing === 0 && duplicates === 0 ? 'each exactly once' : `${missing} missing, ${duplicates} duplicated`;

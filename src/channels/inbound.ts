@@ -5,7 +5,7 @@ import type { Port, PortHandler } from '../bus/port.js';
 import { decodeValue } from './json.js';
 
 /** Default receive credit: data frames a receiver lets the sender have in flight. */
-export const DEFAULT_PREFETCH = 256;
+export const DEFAULT_PREFETCH = 1024;
 
 /** A received value with an explicit acknowledgement, for asynchronous processing. */
 export interface Delivery<T> {

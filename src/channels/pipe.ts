@@ -11,7 +11,7 @@ import { Sender } from './sender.js';
 
 /** Options of a pipe end. */
 export interface PipeOptions {
-  /** Values this end may hold unprocessed at once: its receive credit (default 256). */
+  /** Values this end may hold unprocessed at once: its receive credit (default 1,024). */
   prefetch?: number;
   /** Most values this end keeps waiting for credit (default 65,536). */
   maxBuffer?: number;

@@ -20,7 +20,7 @@ export interface QueueOptions {
 
 /** Options of one consumer. */
 export interface RecvOptions {
-  /** Items this consumer may hold unprocessed at once (default 256). */
+  /** Items this consumer may hold unprocessed at once (default 1,024). */
   prefetch?: number;
 }
 

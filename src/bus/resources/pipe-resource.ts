@@ -1,4 +1,5 @@
 import { PeerGoneError, PipeBusyError, ProtocolError } from '../../errors.js';
+import { isJsonPayload } from '../json-check.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 import type { Resource, ResourceHost } from './resource.js';
@@ -50,11 +51,7 @@ export class PipeResource implements Resource {
         else me.held += n;
       },
       data: (payload) => {
-        try {
-          JSON.parse(payload);
-        } catch {
-          throw new ProtocolError(`data on pipe '${this.name}' is not valid JSON`);
-        }
+        if (!isJsonPayload(payload)) throw new ProtocolError(`data on pipe '${this.name}' is not valid JSON`);
         this.other(me)!.port.send(payload);
       },
       ack: (ranges) => this.other(me)?.port.ackRanges(ranges),

@@ -1,6 +1,7 @@
 import { EndedError, ProtocolError } from '../../errors.js';
 import { Deque } from '../deque.js';
 import type { SeqRange } from '../frames.js';
+import { isJsonPayload } from '../json-check.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 import { intOption, sameOption, type Resource, type ResourceHost } from './resource.js';
@@ -110,11 +111,7 @@ export class QueueResource implements Resource {
   }
 
   private put(p: Producer, payload: string, seq: number): void {
-    try {
-      JSON.parse(payload);
-    } catch {
-      throw new ProtocolError(`data on queue '${this.name}' is not valid JSON`);
-    }
+    if (!isJsonPayload(payload)) throw new ProtocolError(`data on queue '${this.name}' is not valid JSON`);
     if (p.ended || this.ended) {
       p.port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
       return;
