@@ -29,6 +29,8 @@ export class FrameTooLargeError extends coded('ERR_FRAME_TOO_LARGE') {}
 export class CreditOverrunError extends coded('ERR_CREDIT_OVERRUN') {}
 /** The connection went away while something was still pending on it. */
 export class ConnectionLostError extends coded('ERR_CONNECTION_LOST') {}
+/** The peer does not read: more than the write-queue limit waits to be sent to it. */
+export class SlowPeerError extends coded('ERR_SLOW_PEER') {}
 /** The peer end of a pipe went away (its process died or it closed without ending). */
 export class PeerGoneError extends coded('ERR_PEER_GONE') {}
 /** The handle, channel, session or hub was closed by this side. */
@@ -63,7 +65,7 @@ export class ChildProcessError extends coded('ERR_CHILD_FAILED') {}
 export class RemoteError extends coded('ERR_REMOTE') {}
 
 const classes = [
-  ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, PeerGoneError,
+  ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
   PipeBusyError, UnsupportedError, ChildProcessError, RemoteError,

@@ -10,7 +10,7 @@ const classes: Array<[string, ErrorClass]> = Object.entries(errors)
   .map(([name, v]) => [name, v as ErrorClass]);
 
 const expectedNames = [
-  'ProtocolError', 'FrameTooLargeError', 'CreditOverrunError', 'ConnectionLostError', 'PeerGoneError',
+  'ProtocolError', 'FrameTooLargeError', 'CreditOverrunError', 'ConnectionLostError', 'SlowPeerError', 'PeerGoneError',
   'ClosedError', 'TimeoutError', 'EndedError', 'BufferOverflowError', 'AuthError', 'VersionError',
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
   'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError',
@@ -64,6 +64,7 @@ describe('error classes', () => {
       FrameTooLargeError: 'ERR_FRAME_TOO_LARGE',
       CreditOverrunError: 'ERR_CREDIT_OVERRUN',
       ConnectionLostError: 'ERR_CONNECTION_LOST',
+      SlowPeerError: 'ERR_SLOW_PEER',
       PeerGoneError: 'ERR_PEER_GONE',
       ClosedError: 'ERR_CLOSED',
       TimeoutError: 'ERR_TIMEOUT',

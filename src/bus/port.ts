@@ -1,5 +1,8 @@
-import { ClosedError, CreditOverrunError, errorToWire } from '../errors.js';
+import { ClosedError, CreditOverrunError, FrameTooLargeError, errorToWire } from '../errors.js';
 import { encodeControl, encodeData, type SeqRange } from './frames.js';
+
+/** Bytes a data frame adds around its payload, at most: `{"c":` + a channel id + `,"d":` + `}`. */
+export const FRAME_OVERHEAD = 32;
 
 /** What a port reports to the channel logic that owns it. Every method is optional. */
 export interface PortHandler {
@@ -19,6 +22,8 @@ export interface PortHandler {
 
 /** Where a port writes and how it asks for a coalesced flush. Implemented by the session. */
 export interface PortHost {
+  /** Largest line the connection carries, in bytes. */
+  readonly maxLine: number;
   write(line: string): void;
   markDirty(port: Port): void;
   release(port: Port): void;
@@ -60,6 +65,23 @@ export class Port {
     this.host.write(encodeData(this.id, payloadJson));
     this.credit--;
     return ++this.sent;
+  }
+
+  /**
+   * Throws FrameTooLargeError unless `payloadJson` fits a data frame on any channel id of this
+   * connection: at most maxLine less 32 bytes (the most a data frame adds), so that a relay can
+   * always frame it again for another channel.
+   */
+  checkPayload(payloadJson: string): void {
+    const room = this.host.maxLine - FRAME_OVERHEAD;
+    if (payloadJson.length * 3 <= room) return;
+    const bytes = Buffer.byteLength(payloadJson, 'utf8');
+    if (bytes > room) {
+      throw new FrameTooLargeError(
+        `a message of ${bytes} bytes is over the ${room} bytes a frame can carry (maxLine ${this.host.maxLine} less ${FRAME_OVERHEAD}): ` +
+          'send smaller messages, or raise maxLine on every side',
+      );
+    }
   }
 
   /** Grants the peer `n` more data frames (coalesced). */
@@ -117,6 +139,7 @@ export class Port {
   /** Closes the channel from this side; the handler's `closed` runs now, without an error. */
   close(): void {
     if (this.state !== 'open') return;
+    this.pendingGrant = 0; // credit now would only bring frames that go straight back
     this.flush();
     this.state = 'closing';
     this.host.write(encodeControl({ t: 'close', c: this.id }));
@@ -126,6 +149,7 @@ export class Port {
   /** Fails the channel: the peer gets `err`; the handler's `closed` runs with it. */
   fail(err: Error): void {
     if (this.state !== 'open') return;
+    this.pendingGrant = 0;
     this.flush();
     this.state = 'closing';
     this.host.write(encodeControl({ t: 'error', c: this.id, e: errorToWire(err) }));

@@ -28,7 +28,7 @@ export interface SessionOptions {
   maxChannels?: number;
   /** Called with each channel the peer opens; without it, opens are refused. */
   accept?: (port: Port, open: OpenRequest) => void;
-  /** Called once when the session is over; `err` unless it closed cleanly. */
+  /** Called once when the session is over; `err` unless this side closed it. */
   onClose?: (err?: Error) => void;
 }
 
@@ -48,6 +48,7 @@ export class Session implements PortHost {
   private over = false;
   private heardFrom = true;
   private closedHere = false;
+  private pongDue: number | undefined;
   private pingsUnanswered = 0;
   private keepalive: Subscription | undefined;
   private readonly scheduler: SchedulerLike;
@@ -105,9 +106,21 @@ export class Session implements PortHost {
   /** Sends a session-level error to the peer and closes. */
   fail(err: Error): void {
     if (this.over) return;
-    this.write(encodeControl({ t: 'error', e: errorToWire(err) }));
+    const wire = errorToWire(err);
+    if (wire.message.length > 512) wire.message = wire.message.slice(0, 509) + '...';
+    try {
+      this.write(encodeControl({ t: 'error', e: wire }));
+    } catch {
+      // A maxLine too small even for this frame: the code alone must do.
+      this.write(encodeControl({ t: 'error', e: { name: wire.name, message: '', code: wire.code } }));
+    }
     this.wire.end(true);
     this.finish(err);
+  }
+
+  /** @internal PortHost */
+  get maxLine(): number {
+    return this.wire.maxLine;
   }
 
   /** @internal PortHost */
@@ -188,7 +201,17 @@ export class Session implements PortHost {
       case 'closed':
         return this.port(f.c, line).onGone(undefined, false);
       case 'ping':
-        return this.write(encodeControl({ t: 'pong', n: f.n }));
+        // One pong per turn answers every ping of that turn: pings cannot pile replies up.
+        if (this.pongDue === undefined) {
+          this.pongDue = f.n;
+          this.scheduler.schedule(() => {
+            this.write(encodeControl({ t: 'pong', n: this.pongDue! }));
+            this.pongDue = undefined;
+          });
+        } else {
+          this.pongDue = f.n;
+        }
+        return;
       case 'pong':
         this.pingsUnanswered = 0;
         return;
@@ -243,6 +266,6 @@ export class Session implements PortHost {
     const ports = [...this.ports.values()];
     this.ports.clear();
     for (const port of ports) port.onGone(lost, false);
-    this.options.onClose?.(err);
+    this.options.onClose?.(this.closedHere ? undefined : lost);
   }
 }

@@ -15,7 +15,8 @@ export interface Delivery<T> {
 }
 
 interface Reader {
-  deliver(payload: string, seq: number): void;
+  /** Hands one value to the subscriber; false when it has left (the value stays here). */
+  deliver(payload: string, seq: number): boolean;
   finish(err: Error | undefined): void;
 }
 
@@ -35,6 +36,10 @@ export class Inbound<T> {
   private terminal: { err: Error | undefined } | undefined;
   private granted = false;
   private owed = 0;
+  private arrived = 0;
+  private done = 0;
+  /** Runs once the end has arrived and every value before it has been processed. */
+  onDrained: (() => void) | undefined;
   private readonly batch: number;
 
   constructor(private readonly what: string, private readonly prefetch: number = DEFAULT_PREFETCH) {
@@ -47,8 +52,8 @@ export class Inbound<T> {
   /** Port handler parts a receiver needs; the owner merges them into its port's handler. */
   readonly handler: Required<Pick<PortHandler, 'data' | 'end'>> = {
     data: (payload, seq) => {
-      if (this.reader && this.inbox.length === 0) this.reader.deliver(payload, seq);
-      else this.inbox.push([payload, seq]);
+      this.arrived++;
+      if (!(this.reader && this.inbox.length === 0 && this.reader.deliver(payload, seq))) this.inbox.push([payload, seq]);
     },
     end: (err) => this.stop(err),
   };
@@ -62,6 +67,11 @@ export class Inbound<T> {
   /** The channel is gone: the subscriber gets `err` after what was already received. */
   fail(err: Error | undefined): void {
     this.stop(err ?? new ClosedError(`${this.what} was closed`));
+  }
+
+  /** True once the end arrived and every value received before it was processed. */
+  get drained(): boolean {
+    return this.terminal !== undefined && this.done === this.arrived;
   }
 
   /** True while someone is subscribed. */
@@ -81,20 +91,35 @@ export class Inbound<T> {
         subscriber.error(new PipeBusyError(`${this.what} already has a subscriber: share() one subscription instead`));
         return;
       }
+      let active = true;
       let current = 0;
+      // Delivered with recvWithAck and not acknowledged yet: given back if the subscriber leaves.
+      const unacked = new Map<number, string>();
       const reader: Reader = {
         deliver: (payload, seq) => {
+          // A subscriber that left inside `next` (first(), take(n)) gets nothing more, even before
+          // its teardown has run.
+          if (!active || subscriber.closed) return false;
           const value = this.decode(payload, subscriber);
-          if (value === undefined) return;
+          if (value === undefined) return true;
           if (manual) {
-            let acked = false;
-            subscriber.next({ value: value.v, ack: () => { if (!acked) { acked = true; this.processed(seq); } } });
+            unacked.set(seq, payload);
+            subscriber.next({
+              value: value.v,
+              ack: () => {
+                if (active && unacked.delete(seq)) this.processed(seq);
+              },
+            });
           } else {
             current = seq;
             subscriber.next(value.v);
-            current = 0;
-            this.processed(seq);
+            // The teardown may have counted it already (an unsubscribe inside `next`).
+            if (current === seq) {
+              current = 0;
+              this.processed(seq);
+            }
           }
+          return true;
         },
         finish: (err) => {
           this.reader = undefined;
@@ -106,13 +131,29 @@ export class Inbound<T> {
       this.regrant();
       this.pump(reader);
       return () => {
+        if (current !== 0) {
+          // A value whose `next` unsubscribed was delivered: it counts as processed.
+          const seq = current;
+          current = 0;
+          this.processed(seq);
+        }
+        // After the end, deliveries stay ackable; a subscriber that leaves early gives them back.
         if (this.reader !== reader) return;
+        active = false;
         this.reader = undefined;
-        // A value whose `next` unsubscribed (take(1), first()) was delivered: it counts as processed.
-        if (current !== 0) this.processed(current);
-        onStop?.();
+        if (onStop) onStop();
+        else this.giveBack(unacked);
       };
     });
+  }
+
+  /** Puts values delivered but not acknowledged back at the front, for the next subscriber. */
+  private giveBack(unacked: Map<number, string>): void {
+    const back = [...unacked];
+    for (let k = back.length - 1; k >= 0; k--) {
+      const [seq, payload] = back[k]!;
+      this.inbox.unshift([payload, seq]);
+    }
   }
 
   private decode(payload: string, subscriber: Subscriber<unknown>): { v: T } | undefined {
@@ -127,8 +168,11 @@ export class Inbound<T> {
 
   private pump(reader: Reader): void {
     while (this.reader === reader && this.inbox.length > 0) {
-      const [payload, seq] = this.inbox.shift()!;
-      reader.deliver(payload, seq);
+      const item = this.inbox.shift()!;
+      if (!reader.deliver(item[0], item[1])) {
+        this.inbox.unshift(item);
+        return;
+      }
     }
     if (this.reader === reader && this.terminal) reader.finish(this.terminal.err);
   }
@@ -137,11 +181,17 @@ export class Inbound<T> {
     if (this.terminal) return;
     this.terminal = { err };
     if (this.reader && this.inbox.length === 0) this.reader.finish(err);
+    if (this.drained) this.onDrained?.();
   }
 
   private processed(seq: number): void {
+    this.done++;
     const port = this.port;
-    if (!port) return;
+    if (port) this.acknowledge(port, seq);
+    if (this.drained) this.onDrained?.();
+  }
+
+  private acknowledge(port: Port, seq: number): void {
     port.ack(seq);
     if (++this.owed >= this.batch) {
       port.grant(this.owed);

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Observable, Observer } from 'rxjs';
-import { ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
+import { ClosedError, ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { Session } from '../bus/session.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
@@ -30,8 +30,8 @@ export class PipeEnd<T> implements Observer<T> {
   private port: Port | undefined;
   private readonly sender: Sender;
   private readonly inbound: Inbound<T>;
-  private inEnded = false;
   private outEnded = false;
+  private closedHere = false;
   /** @internal Set on ends made by `Pipe()`, which connect lazily. */
   link: LocalLink<T> | undefined;
   /** @internal Runs once the channel is gone (a direct pipe closes its connection then). */
@@ -43,18 +43,19 @@ export class PipeEnd<T> implements Observer<T> {
       this.closeIfDone();
     });
     this.inbound = new Inbound<T>(label, options.prefetch ?? DEFAULT_PREFETCH);
+    this.inbound.onDrained = () => this.closeIfDone();
     this.handler = {
       ...this.sender.handler,
       ...this.inbound.handler,
-      end: (err) => {
-        this.inbound.handler.end(err);
-        this.inEnded = true;
-        this.closeIfDone();
-      },
+      end: (err) => this.inbound.handler.end(err),
       closed: (err) => {
-        const gone = err instanceof ConnectionLostError
-          ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
-          : err ?? new PeerGoneError(`the other end of ${this.label} closed`);
+        // Closed here: ERR_CLOSED. A direct pipe's connection is the other end itself, so losing
+        // it means the peer is gone; through a hub, a lost connection stays ERR_CONNECTION_LOST.
+        const gone = this.closedHere
+          ? new ClosedError(`${this.label} was closed by this side`)
+          : err instanceof ConnectionLostError && this.link
+            ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
+            : err ?? new PeerGoneError(`the other end of ${this.label} closed`);
         this.sender.fail(gone);
         this.inbound.fail(gone);
         this.onGone?.();
@@ -151,6 +152,7 @@ export class PipeEnd<T> implements Observer<T> {
 
   /** Closes this end now; the other end gets ERR_PEER_GONE unless both directions had ended. */
   close(): void {
+    this.closedHere = true;
     this.port?.close();
   }
 
@@ -167,8 +169,9 @@ export class PipeEnd<T> implements Observer<T> {
     if (!this.port) this.link?.connect(this);
   }
 
+  /** Closes once both directions ended and every value received was processed (and acked). */
   private closeIfDone(): void {
-    if (this.inEnded && this.outEnded) this.port?.close();
+    if (this.outEnded && this.inbound.drained) this.close();
   }
 }
 

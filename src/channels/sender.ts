@@ -1,4 +1,4 @@
-import { BufferOverflowError, EndedError, InvalidArgumentError } from '../errors.js';
+import { BufferOverflowError, EndedError, FrameTooLargeError, InvalidArgumentError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import type { SeqRange } from '../bus/frames.js';
@@ -36,12 +36,13 @@ export class Sender {
   private readonly waiting = new Deque<Waiting>();
   private readonly unacked = new Deque<Unacked>();
   private ackedTo = 0;
+  private readonly ahead = new Set<number>();
   private ending: { err: unknown; resolve: () => void; reject: (err: Error) => void } | undefined;
   private endSent = false;
   private endSettled = false;
   private failure: Error | undefined;
   private drainWaiters: (() => void)[] = [];
-  private roomWaiter: (() => void) | undefined;
+  private roomWaiters: (() => void)[] = [];
 
   constructor(
     private readonly what: string,
@@ -81,16 +82,32 @@ export class Sender {
       } catch (err) {
         return reject(err);
       }
+      const tooLarge = this.oversize(json);
+      if (tooLarge) return reject(tooLarge);
       this.waiting.push({ json, resolve, reject });
       this.drain();
     });
+  }
+
+  /** The error for a value too large for one frame of this channel, checked when it is queued. */
+  private oversize(json: string): FrameTooLargeError | undefined {
+    try {
+      this.port?.checkPayload(json);
+      return undefined;
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) return err;
+      throw err;
+    }
   }
 
   /** Queues `value` with no promise (the Observer path); throws when it cannot be queued. */
   push(value: unknown): void {
     const refused = this.refusal();
     if (refused) throw refused;
-    this.waiting.push({ json: encodeValue(value) });
+    const json = encodeValue(value);
+    const tooLarge = this.oversize(json);
+    if (tooLarge) throw tooLarge;
+    this.waiting.push({ json });
     this.drain();
   }
 
@@ -131,16 +148,16 @@ export class Sender {
   /** Resolves when the values waiting for credit are down to `SEND_ALL_LOW` (or the channel failed). */
   private room(): Promise<void> {
     return new Promise((resolve) => {
-      this.roomWaiter = resolve;
+      this.roomWaiters.push(resolve);
       this.checkRoom();
     });
   }
 
   private checkRoom(): void {
-    if (this.roomWaiter && (this.failure || this.waiting.length <= SEND_ALL_LOW)) {
-      const w = this.roomWaiter;
-      this.roomWaiter = undefined;
-      w();
+    if (this.roomWaiters.length > 0 && (this.failure || this.waiting.length <= SEND_ALL_LOW)) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const w of waiters) w();
     }
   }
 
@@ -190,7 +207,15 @@ export class Sender {
     if (!port || this.failure) return;
     while (this.waiting.length > 0 && port.credit > 0) {
       const w = this.waiting.shift()!;
-      const seq = port.send(w.json);
+      let seq: number;
+      try {
+        seq = port.send(w.json);
+      } catch (err) {
+        // Too large for a frame (checked before anything is written): this value alone fails.
+        if (!(err instanceof FrameTooLargeError)) throw err;
+        w.reject?.(err);
+        continue;
+      }
       if (w.resolve) this.unacked.push({ seq, resolve: w.resolve, reject: w.reject! });
     }
     this.checkRoom();
@@ -202,7 +227,12 @@ export class Sender {
   }
 
   private onAck(ranges: SeqRange[]): void {
-    for (const r of ranges) if (r[1] > this.ackedTo) this.ackedTo = r[1];
+    // `ackedTo` only moves over a contiguous run: a value acked ahead of an earlier one (a
+    // receiver working concurrently) waits in `ahead` until the gap closes.
+    for (const [from, to] of ranges) {
+      for (let seq = Math.max(from, this.ackedTo + 1); seq <= to; seq++) this.ahead.add(seq);
+    }
+    while (this.ahead.delete(this.ackedTo + 1)) this.ackedTo++;
     for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {
       this.unacked.shift();
       u.resolve();

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { asapScheduler, type SchedulerLike } from 'rxjs';
-import { ConnectionLostError } from '../errors.js';
+import { ConnectionLostError, SlowPeerError } from '../errors.js';
 import { DEFAULT_MAX_LINE, LineDecoder } from './line-decoder.js';
 import { assertLineSize, type Wire, type WireSink } from './wire.js';
 
@@ -10,6 +10,12 @@ export interface SocketWireOptions {
   maxLine?: number;
   /** Scheduler of the batched flush (default `asapScheduler`: end of the current turn). */
   scheduler?: SchedulerLike;
+  /**
+   * Most characters queued while the socket is not writable (default: 64 Mi, or 64 lines of
+   * maxLine if that is more). Credit keeps a well-behaved peer far below it; a peer that keeps
+   * asking (pings, opens) without reading is cut off with ERR_SLOW_PEER.
+   */
+  maxQueued?: number;
 }
 
 /**
@@ -27,6 +33,8 @@ export class SocketWire implements Wire {
   private blocked = false;
   private ending = false;
   private forced = false;
+  private queuedChars = 0;
+  private readonly maxQueued: number;
   private sink: WireSink | undefined;
   private done = false;
   private readonly scheduler: SchedulerLike;
@@ -35,6 +43,7 @@ export class SocketWire implements Wire {
   constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
     this.scheduler = options.scheduler ?? asapScheduler;
+    this.maxQueued = options.maxQueued ?? Math.max(64 * 1024 * 1024, 64 * this.maxLine);
     this.decoder = new LineDecoder((line) => this.sink?.line(line), this.maxLine);
     socket.pause();
     socket.on('drain', () => {
@@ -66,6 +75,14 @@ export class SocketWire implements Wire {
     if (this.done || this.ending) return;
     assertLineSize(line, this.maxLine);
     this.queued.push(line);
+    // Counted with a rough per-line overhead, so that many short lines count for what they cost.
+    if (this.blocked && (this.queuedChars += line.length + 64) > this.maxQueued && !this.forced) {
+      this.forced = true; // once: the session's own error frame comes through here too
+      this.sink?.fault(new SlowPeerError(
+        `over ${this.maxQueued} characters wait to be written to a peer that does not read: closing the connection`,
+      ));
+      return;
+    }
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
       this.scheduler.schedule(() => {
@@ -90,10 +107,16 @@ export class SocketWire implements Wire {
   }
 
   private flush(): void {
-    if (this.done || this.blocked) return;
+    if (this.done) return;
+    if (this.blocked) {
+      // A forced end does not wait for a peer that does not read.
+      if (this.ending && this.forced) this.destroy();
+      return;
+    }
     if (this.queued.length > 0) {
       const data = this.queued.length === 1 ? this.queued[0] + '\n' : this.queued.join('\n') + '\n';
       this.queued = [];
+      this.queuedChars = 0;
       if (!this.socket.write(data)) this.blocked = true;
     }
     // A graceful end sends FIN and reads on until the peer closes: closing with unread input would

@@ -9,6 +9,7 @@ interface End {
   /** Credit this end's client granted before the other end arrived. */
   held: number;
   ended: boolean;
+  endError?: Error | undefined;
 }
 
 /**
@@ -52,11 +53,13 @@ export class PipeResource implements Resource {
       },
       data: (payload) => {
         if (!isJsonPayload(payload)) throw new ProtocolError(`data on pipe '${this.name}' is not valid JSON`);
+        me.port.checkPayload(payload);
         this.other(me)!.port.send(payload);
       },
       ack: (ranges) => this.other(me)?.port.ackRanges(ranges),
       end: (err) => {
         me.ended = true;
+        me.endError = err;
         this.other(me)?.port.end(err);
       },
       closed: (err) => this.leave(me, err),
@@ -67,6 +70,8 @@ export class PipeResource implements Resource {
       me.port.grant(other.held);
       other.port.grant(me.held);
       other.held = me.held = 0;
+      // An end that ended before this one arrived: its `end` goes out now.
+      if (other.ended) me.port.end(other.endError);
     }
   }
 

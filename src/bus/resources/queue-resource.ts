@@ -111,6 +111,8 @@ export class QueueResource implements Resource {
   }
 
   private put(p: Producer, payload: string, seq: number): void {
+    // An item that could not be framed again for every consumer's channel id is refused here.
+    p.port.checkPayload(payload);
     if (!isJsonPayload(payload)) throw new ProtocolError(`data on queue '${this.name}' is not valid JSON`);
     if (p.ended || this.ended) {
       p.port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
@@ -163,8 +165,12 @@ export class QueueResource implements Resource {
 
   private ack(c: Consumer, ranges: SeqRange[]): void {
     for (const [from, to] of ranges) {
-      for (let seq = from; seq <= to; seq++) {
-        if (c.inflight.delete(seq)) this.inflight--;
+      // Never walk further than what was sent: a range is the peer's word, not a loop bound.
+      const last = Math.min(to, c.port.sent);
+      if (last - from + 1 > c.inflight.size) {
+        for (const seq of [...c.inflight.keys()]) if (seq >= from && seq <= last && c.inflight.delete(seq)) this.inflight--;
+      } else {
+        for (let seq = from; seq <= last; seq++) if (c.inflight.delete(seq)) this.inflight--;
       }
     }
     this.refill();
