@@ -12,7 +12,8 @@ import type { DoneMessage, StartMessage } from './messages.js';
 const opened: Opened = { buses: new Map(), pipes: [] };
 
 function report(msg: DoneMessage, code: number): void {
-  if (!process.send) process.exit(code);
+  finished = true;
+  if (!process.send || !process.connected) process.exit(code);
   process.send(msg, () => process.exit(code));
 }
 
@@ -22,6 +23,15 @@ function failed(err: unknown): DoneMessage {
 }
 
 process.on('uncaughtException', (err) => report(failed(err), 1));
+// The parent is gone (its IPC channel closed) before the function returned: no one can join this
+// child any more, so it exits rather than linger as an orphan.
+process.on('disconnect', () => {
+  if (!finished) {
+    process.stderr.write('hostbus: the parent process went away; exiting\n');
+    process.exit(1);
+  }
+});
+let finished = false;
 process.on('unhandledRejection', (err) => report(failed(err), 1));
 
 process.once('message', async (msg: StartMessage) => {

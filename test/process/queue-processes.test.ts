@@ -97,6 +97,25 @@ describe('queue across processes', () => {
     expect(all.map((x) => x.i).sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
   });
 
+  it('a child whose parent dies exits instead of lingering', async () => {
+    const ready = bus.queue<string>('ready');
+    const pids = bus.queue<number>('pids');
+    const parent = spawn(workers, 'spawnIdle', [ready, pids, workers], { stdio: 'pipe' });
+    const grandchild = await pids.get();
+    expect(await ready.get()).toBe('idle');
+    parent.kill('SIGKILL');
+    await expect(parent.join()).rejects.toThrow(/SIGKILL/);
+    const alive = () => {
+      try {
+        process.kill(grandchild, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => !alive(), 10_000, 'the orphaned child to exit');
+  });
+
   it('a child whose hub goes away exits instead of lingering', async () => {
     const ready = bus.queue<string>('ready');
     const child = spawn(workers, 'waitForever', [bus.queue<number>('never'), ready], { stdio: 'pipe' });
