@@ -1,4 +1,5 @@
-// Medians, spreads and the printed table.
+// Medians, spreads and quantiles (shared by bench/codec.ts and bench/run.ts), and the codec
+// benchmark's printed table.
 
 export interface Row {
   option: string;
@@ -26,6 +27,17 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Median, smallest and largest of `xs` (which must not be empty). */
+export function spread(xs: number[]): { median: number; min: number; max: number } {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** The `q` quantile (0 < q <= 1) of `xs` by nearest rank: the smallest value with at least q of them at or below it. */
+export function quantile(xs: ArrayLike<number>, q: number): number {
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
 const mib = (kib: number) => kib / 1024;

@@ -1,0 +1,59 @@
+// The contract between the benchmark harness (bench/run.ts) and the systems it measures.
+
+/** Every scenario, with its unit and direction (the JSON in bench/results/latest.json keeps these). */
+export const SCENARIOS = {
+  'queue-small': { unit: 'msg/s', higherIsBetter: true, about: '1 producer → queue → 1 consumer, ~50-byte JSON messages' },
+  'queue-4x4': { unit: 'msg/s', higherIsBetter: true, about: '4 producers → one queue → 4 consumers' },
+  'pipe-small': { unit: 'msg/s', higherIsBetter: true, about: 'one end → the other, ~50-byte JSON messages' },
+  'queue-4k': { unit: 'MB/s', higherIsBetter: true, about: '4 KiB messages through a queue (or the peer\'s closest)' },
+  'rtt-child': { unit: 'µs', higherIsBetter: false, about: 'request/reply p50, pipe between a parent and the child it started' },
+  'rtt-child-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'rtt-hub': { unit: 'µs', higherIsBetter: false, about: 'request/reply p50, pipe between two processes that met through the hub' },
+  'rtt-hub-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'slow-consumer-1m': { unit: 'MiB', higherIsBetter: false, about: 'peak RSS of the largest process, 1M messages, consumer sleeps 1 ms every 1,000' },
+  'slow-consumer-3m': { unit: 'MiB', higherIsBetter: false, about: 'the same with 3M messages: does memory grow with N?' },
+  'channels-1k': { unit: 'msg/s', higherIsBetter: true, about: '1,000 channels on one connection, each moving messages' },
+} as const;
+
+export type ScenarioId = keyof typeof SCENARIOS;
+
+/** The systems, keyed as other tools read them. */
+export type SystemId =
+  | 'hostbus'
+  | 'python-mp-pipe'
+  | 'python-mp-queue'
+  | 'child-process-json'
+  | 'child-process-advanced'
+  | 'uds-ndjson-ceiling'
+  | 'uds-raw';
+
+/** What one run may use. */
+export interface RunContext {
+  /** Short run (`--quick`): small message counts, so that everything fits in 60 s. */
+  quick: boolean;
+  /** A fresh temporary folder for this run's sockets and files; removed by the harness. */
+  tmp: string;
+}
+
+/**
+ * One measurement of one system: the figures of the scenarios it covers (a round trip run gives
+ * both `rtt-child` and `rtt-child-p99`), and details worth printing (per-process peak RSS...).
+ */
+export interface Measurement {
+  values: Partial<Record<ScenarioId, number>>;
+  details?: Record<string, number>;
+}
+
+/**
+ * One system in one scenario (or a group of scenarios measured together). `run` starts every
+ * process it needs, measures once, stops them all (nothing left running, even on failure), and
+ * rejects if anything went wrong (a wrong message count is a failure, not a figure).
+ */
+export interface Runner {
+  system: SystemId;
+  /** The scenarios whose figures `run` returns. */
+  scenarios: ScenarioId[];
+  run(ctx: RunContext): Promise<Measurement>;
+  /** A reason this runner cannot run on this machine (python3 missing...), or undefined. */
+  unavailable?(): Promise<string | undefined>;
+}

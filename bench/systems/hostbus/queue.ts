@@ -1,0 +1,120 @@
+// queue-small, queue-4x4, queue-4k: producers → a queue on a hub → consumers, each its own process.
+//
+// Processes: the hub (hub.ts), P producers and C consumers, all started by the runner with
+// hostbus's spawn(); the queue goes to each as a handle (by reference: each worker opens its own
+// connection to the hub). Consumers start first and say ready once subscribed; then producers.
+// Each producer: `queue.sendAll(generator)` then `queue.end()`; the queue is opened with
+// `{ producers: P }`, so it ends after the last producer's end. Each consumer: `queue.recv()`,
+// counting messages and summing their ids, until the queue completes. The window runs from the
+// first message any consumer received to the last one any consumer received (process.hrtime is
+// one monotonic clock for every process of the host).
+import type { Queue } from 'hostbus';
+import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
+import { BIG_BYTES, bigs, small, type Big, type Msg } from './messages.js';
+import { checkCount, cpuSeconds, deadline, Group, idSumTo, MiB, orphanGuard, peakRssKiB, tell, Window, type Note } from './proc.js';
+
+const SELF = import.meta.url;
+type Kind = 'small' | 'big';
+
+// ---- workers ----------------------------------------------------------------------------------
+
+export async function producer(queue: Queue<Msg | Big>, kind: Kind, from: number, count: number): Promise<void> {
+  orphanGuard();
+  await queue.sendAll(kind === 'small' ? small(from, count) : bigs(from, count));
+  await queue.end();
+  await tell({ bench: 'done', peakRssKiB: peakRssKiB(), cpuSeconds: cpuSeconds() });
+}
+
+export async function consumer(queue: Queue<Msg | Big>): Promise<void> {
+  orphanGuard();
+  const w = new Window();
+  const done = queue.recv().forEach((m) => w.seen(m.id));
+  await tell({ bench: 'ready' });
+  await done;
+  await tell({ bench: 'result', ...w.report(), peakRssKiB: peakRssKiB(), cpuSeconds: cpuSeconds() });
+}
+
+// ---- runner -----------------------------------------------------------------------------------
+
+interface Shape {
+  producers: number;
+  consumers: number;
+  kind: Kind;
+  n: number;
+}
+
+async function measure(ctx: RunContext, what: string, s: Shape): Promise<{ seconds: number; details: Record<string, number> }> {
+  return new Group(what, ctx.tmp, deadline(ctx.quick)).run(async (g) => {
+    const hub = await g.hub();
+    const queue = hub.bus.queue<Msg | Big>('bench', { producers: s.producers });
+    const consumers = Array.from({ length: s.consumers }, (_, c) => g.start(SELF, 'consumer', [queue], `consumer ${c}`));
+    for (const c of consumers) await c.next('ready');
+    const share = s.n / s.producers;
+    const producers = Array.from({ length: s.producers }, (_, p) => g.start(SELF, 'producer', [queue, s.kind, p * share, share], `producer ${p}`));
+    const results: Note[] = await Promise.all(consumers.map((c) => c.next('result')));
+    const produced = await Promise.all(producers.map((p) => p.next('done')));
+    await g.joinWorkers();
+    const hubStats = await hub.stop();
+    const total = { count: 0, idSum: 0 };
+    for (const r of results) {
+      total.count += r.count as number;
+      total.idSum += r.idSum as number;
+    }
+    checkCount(what, total, s.n, idSumTo(s.n));
+    const first = Math.min(...results.filter((r) => (r.count as number) > 0).map((r) => r.firstNs as number));
+    const last = Math.max(...results.map((r) => r.lastNs as number));
+    const seconds = (last - first) / 1e9;
+    const peak = (notes: Note[]) => MiB(Math.max(...notes.map((r) => r.peakRssKiB as number)));
+    const cpu = (notes: Note[]) => notes.reduce((sum, r) => sum + (r.cpuSeconds as number), 0);
+    return {
+      seconds,
+      details: {
+        n: s.n,
+        seconds,
+        consumerPeakRssMiB: peak(results),
+        producerPeakRssMiB: peak(produced),
+        hubPeakRssMiB: MiB(hubStats.peakRssKiB),
+        consumerCpuS: cpu(results),
+        producerCpuS: cpu(produced),
+        hubCpuS: hubStats.cpuSeconds,
+        ...(s.consumers > 1 ? { minPerConsumer: Math.min(...results.map((r) => r.count as number)) } : {}),
+      },
+    };
+  });
+}
+
+const N = {
+  small: (q: boolean) => (q ? 50_000 : 1_000_000),
+  fourByFour: (q: boolean) => (q ? 100_000 : 1_000_000),
+  big: (q: boolean) => (q ? 10_000 : 100_000),
+};
+
+export const queueRunners: Runner[] = [
+  {
+    system: 'hostbus',
+    scenarios: ['queue-small'],
+    async run(ctx): Promise<Measurement> {
+      const n = N.small(ctx.quick);
+      const { seconds, details } = await measure(ctx, 'hostbus queue-small', { producers: 1, consumers: 1, kind: 'small', n });
+      return { values: { 'queue-small': n / seconds }, details };
+    },
+  },
+  {
+    system: 'hostbus',
+    scenarios: ['queue-4x4'],
+    async run(ctx): Promise<Measurement> {
+      const n = N.fourByFour(ctx.quick);
+      const { seconds, details } = await measure(ctx, 'hostbus queue-4x4', { producers: 4, consumers: 4, kind: 'small', n });
+      return { values: { 'queue-4x4': n / seconds }, details };
+    },
+  },
+  {
+    system: 'hostbus',
+    scenarios: ['queue-4k'],
+    async run(ctx): Promise<Measurement> {
+      const n = N.big(ctx.quick);
+      const { seconds, details } = await measure(ctx, 'hostbus queue-4k', { producers: 1, consumers: 1, kind: 'big', n });
+      return { values: { 'queue-4k': (n * BIG_BYTES) / 1e6 / seconds }, details: { ...details, messageBytes: BIG_BYTES } };
+    },
+  },
+];

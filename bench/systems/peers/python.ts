@@ -1,0 +1,95 @@
+// Peers: Python's multiprocessing.Queue and multiprocessing.Pipe (python_mp.py does the work; its
+// parent process starts the producer and consumer processes and prints one JSON result line).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Measurement, RunContext, Runner, ScenarioId, SystemId } from '../../lib/runner.js';
+import { BIG_BYTES, check, counts, megabytes, measure, Proc, rate, slowDetails, throughputDetails, type Report } from './common.js';
+
+/** tsc does not copy .py files: from .build/bench/systems/peers/ back to the source folder. */
+const SCRIPT = fileURLToPath(new URL('../../../../bench/systems/peers/python_mp.py', import.meta.url));
+
+let availability: Promise<string | undefined> | undefined;
+
+/** Why python3 (with multiprocessing) cannot run here, or undefined. Asked once per process. */
+function unavailable(): Promise<string | undefined> {
+  availability ??= new Promise((resolve) => {
+    if (!existsSync(SCRIPT)) return resolve(`${SCRIPT} not found`);
+    const p = spawn('python3', ['-c', 'import multiprocessing, resource, ctypes'], { stdio: 'ignore' });
+    p.once('error', (err) => resolve(`python3 cannot be started: ${err.message}`));
+    p.once('exit', (code) => resolve(code === 0 ? undefined : `python3 -c 'import multiprocessing, resource, ctypes' exited with ${code}`));
+  });
+  return availability;
+}
+
+/** Runs `python3 python_mp.py <args>` once and returns its result line. */
+function python(ctx: RunContext, label: string, args: string[]): Promise<Report> {
+  return measure(ctx, label, async (start) => {
+    const p = start(Proc.python(SCRIPT, args, label));
+    const r = await p.next('result');
+    await p.done();
+    return r;
+  });
+}
+
+function runner(system: SystemId, scenarios: ScenarioId[], run: (ctx: RunContext) => Promise<Measurement>): Runner {
+  return { system, scenarios, run, unavailable };
+}
+
+/** Throughput of small messages through `mode` (queue-small, queue-4x4, pipe-small). */
+function small(system: SystemId, scenario: ScenarioId, mode: string): Runner {
+  return runner(system, [scenario], async (ctx) => {
+    const n = counts(ctx).small;
+    const r = await python(ctx, `${system} ${scenario}`, [mode, String(n)]);
+    check(`${system} ${scenario}`, r, n);
+    const details = throughputDetails(n, r.elapsedMs);
+    if (Array.isArray(r.consumers) && r.consumers.length > 1) (r.consumers as number[]).forEach((c, i) => (details[`consumer${i}Messages`] = c));
+    return { values: { [scenario]: rate(r.count, r.elapsedMs) }, details };
+  });
+}
+
+/** MB/s of 4096-byte payloads through `mode` (queue-4k, pipe-4k). */
+function big(system: SystemId, mode: string): Runner {
+  return runner(system, ['queue-4k'], async (ctx) => {
+    const n = counts(ctx).big;
+    const r = await python(ctx, `${system} queue-4k`, [mode, String(n)]);
+    check(`${system} queue-4k`, r, n);
+    return { values: { 'queue-4k': megabytes(r.count, r.elapsedMs) }, details: throughputDetails(n, r.elapsedMs, { messageBytes: BIG_BYTES }) };
+  });
+}
+
+/**
+ * Peak RSS with a consumer that sleeps 1 ms (time.sleep(0.001)) every 1,000 messages. The
+ * mp.Queue is unbounded (maxsize=0, its default), so the producer's put() never blocks: what the
+ * consumer has not taken yet waits in the producer's feeder buffer.
+ */
+function slow(scenario: 'slow-consumer-1m' | 'slow-consumer-3m'): Runner {
+  return runner('python-mp-queue', [scenario], async (ctx) => {
+    const c = counts(ctx);
+    const n = scenario === 'slow-consumer-1m' ? c.slow1m : c.slow3m;
+    const r = await python(ctx, `python-mp-queue ${scenario}`, ['queue-slow', String(n)]);
+    check(`python-mp-queue ${scenario}`, r, n);
+    return {
+      values: { [scenario]: Math.max(r.producerMaxRssKiB, r.consumerMaxRssKiB) / 1024 },
+      details: slowDetails(n, r.elapsedMs, r.producerMaxRssKiB, r.consumerMaxRssKiB),
+    };
+  });
+}
+
+export const pythonRunners: Runner[] = [
+  small('python-mp-queue', 'queue-small', 'queue-small'),
+  small('python-mp-queue', 'queue-4x4', 'queue-4x4'),
+  big('python-mp-queue', 'queue-4k'),
+  slow('slow-consumer-1m'),
+  slow('slow-consumer-3m'),
+
+  small('python-mp-pipe', 'pipe-small', 'pipe-small'),
+  // The 4 KiB payloads through the pipe: the pipe's closest to queue-4k.
+  big('python-mp-pipe', 'pipe-4k'),
+  runner('python-mp-pipe', ['rtt-child', 'rtt-child-p99'], async (ctx) => {
+    const { trips, warmup } = counts(ctx);
+    const r = await python(ctx, 'python-mp-pipe rtt-child', ['pipe-rtt', String(trips), String(warmup)]);
+    if (r.count !== trips) throw new Error(`python-mp-pipe rtt-child: ${r.count} round trips timed, expected ${trips}`);
+    return { values: { 'rtt-child': r.p50, 'rtt-child-p99': r.p99 }, details: { n: trips, warmup, meanUs: r.mean, maxUs: r.max } };
+  }),
+];
