@@ -63,6 +63,7 @@ export class Session implements PortHost {
       line: (line) => this.onLine(line),
       fault: (err) => this.fail(err),
       closed: (err) => this.finish(err),
+      flushing: () => this.flushDirty(),
     });
     this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine }));
     if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);

@@ -84,6 +84,7 @@ class MemoryWire implements Wire {
   private flush(): void {
     this.scheduled = false;
     if (this.done) return;
+    if (this.queued.length > 0) this.sink?.flushing?.();
     const lines = this.queued;
     this.queued = [];
     for (const line of lines) this.peer.receive(line);

@@ -114,6 +114,7 @@ export class SocketWire implements Wire {
       return;
     }
     if (this.queued.length > 0) {
+      this.sink?.flushing?.();
       const data = this.queued.length === 1 ? this.queued[0] + '\n' : this.queued.join('\n') + '\n';
       this.queued = [];
       this.queuedChars = 0;

@@ -34,6 +34,11 @@ export interface WireSink {
   fault(err: Error): void;
   /** The wire closed; `err` when it was not a clean close. Called once. */
   closed(err?: Error): void;
+  /**
+   * The wire is about to write its batch: what the owner still holds back (coalesced acks and
+   * credit) can join the same write, instead of costing one of its own.
+   */
+  flushing?(): void;
 }
 
 /** Throws FrameTooLargeError when `line` is over `maxLine` bytes (cheap for short lines). */

@@ -158,7 +158,14 @@ export class QueueResource implements Resource {
       }
       if (!c) break;
       const item = this.items.shift()!;
-      c.inflight.set(c.port.send(item), item);
+      const seq = c.port.send(item);
+      if (c.port.state !== 'open') {
+        // The write itself cut this consumer off (a peer that does not read): it was detached
+        // during `send`, so the item goes back rather than into a gone consumer's in-flight set.
+        this.items.unshift(item);
+        continue;
+      }
+      c.inflight.set(seq, item);
       this.inflight++;
     }
   }
