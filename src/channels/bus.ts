@@ -86,6 +86,11 @@ export class Bus implements BusLike {
   }
 
   /** @internal */
+  release(sender: Sender): void {
+    this.senders.delete(sender);
+  }
+
+  /** @internal */
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
     return this.session.open(kind, name, role, options, handler);
   }

@@ -9,6 +9,8 @@ export interface BusLike {
   addressSpec(): string;
   /** Registers a sender, so that closing the connection first waits until it has drained. */
   adopt(sender: Sender): void;
+  /** Forgets a sender whose channel is gone. */
+  release(sender: Sender): void;
 }
 
 /**

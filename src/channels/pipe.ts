@@ -182,6 +182,7 @@ export class PipeEnd<T> implements Observer<T> {
  */
 export class LocalLink<T> {
   state: 'latent' | 'memory' | 'transferred' = 'latent';
+  transferred: PipeEnd<T> | undefined;
   constructor(readonly ends: [PipeEnd<T>, PipeEnd<T>]) {}
 
   connect(end: PipeEnd<T>): void {
@@ -200,10 +201,11 @@ export class LocalLink<T> {
     a.attach(opener.open('pipe', '', 'end', undefined, a.handler));
   }
 
-  transferred: PipeEnd<T> | undefined;
-
   /** Marks `end` as going to a child; returns the end that stays. */
   transfer(end: PipeEnd<T>): PipeEnd<T> {
+    if (this.state === 'transferred') {
+      throw new PipeBusyError(`only one end of a Pipe() can go to a child process: join two children with bus.pipe(name)`);
+    }
     if (this.state !== 'latent') {
       throw new PipeBusyError(`${end.label} cannot go to a child process: this pipe is already in use here (hand it over before using either end)`);
     }

@@ -133,7 +133,10 @@ export class Queue<T> implements Observer<T> {
     const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => port.close());
     const port: Port = this.bus.open('queue', this.name, 'put', this.openOptions, {
       ...sender.handler,
-      closed: (err) => { if (err) sender.fail(err); },
+      closed: (err) => {
+        if (err) sender.fail(err);
+        this.bus.release(sender);
+      },
     });
     this.sender = sender;
     this.bus.adopt(sender);
