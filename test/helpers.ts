@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,4 +31,27 @@ export async function until(condition: () => boolean, ms = 10_000, what = 'condi
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/**
+ * Registers, in the calling suite, a fresh temporary folder for each test and a stack of
+ * clean-ups run in reverse after it, before the folder is removed.
+ */
+export function perTestDir(): { readonly dir: string; defer(cleanup: () => unknown): void } {
+  let dir = '';
+  let cleanups: Array<() => unknown> = [];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hostbus-test-'));
+    cleanups = [];
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    defer: (cleanup) => void cleanups.push(cleanup),
+  };
 }

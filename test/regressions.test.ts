@@ -10,9 +10,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RawClient } from './raw-client.js';
 import { Hub } from '../src/bus/hub.js';
 import { Port } from '../src/bus/port.js';
 import { Session } from '../src/bus/session.js';
@@ -38,55 +38,6 @@ function wireOf(hub: Hub): { queued: string[]; blocked: boolean } {
   const session = sessions[sessions.length - 1];
   if (!session) throw new Error('the hub has no session');
   return session.wire;
-}
-
-/** A raw client on a Unix socket: writes bytes, splits what arrives into lines (unless paused). */
-class RawClient {
-  readonly lines: string[] = [];
-  readonly closed: Promise<void>;
-  private buf = '';
-  private waiters: (() => void)[] = [];
-
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n')) {
-        this.lines.push(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-    // The hub may cut the connection while bytes are still going out (EPIPE, ECONNRESET).
-    socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      for (const w of this.waiters.splice(0)) w();
-      resolve();
-    }));
-  }
-
-  static async open(path: string, paused = false): Promise<RawClient> {
-    const socket = netConnect({ path });
-    if (paused) socket.pause();
-    await once(socket, 'connect');
-    return new RawClient(socket);
-  }
-
-  write(line: string): void {
-    this.socket.write(line);
-  }
-
-  /** The first line that `match` accepts, parsed; rejects if the socket closes first. */
-  async line(match: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    for (let i = 0; ; i++) {
-      while (i >= this.lines.length) {
-        if (this.socket.closed) throw new Error(`the socket closed; lines: ${this.lines.join(' | ')}`);
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
-      }
-      const f = JSON.parse(this.lines[i]!) as Record<string, unknown>;
-      if (match(f)) return f;
-    }
-  }
 }
 
 const HELLO = '{"t":"hello","v":1,"role":"client"}\n';

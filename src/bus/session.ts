@@ -74,11 +74,6 @@ export class Session implements PortHost {
     return this.over;
   }
 
-  /** Number of channels open on this session. */
-  get channelCount(): number {
-    return this.ports.size;
-  }
-
   /** Opens a channel: sends `open` now (pipelined, no round trip to wait for). */
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
     if (this.over) throw new ConnectionLostError('the session is closed: connect again');

@@ -74,11 +74,6 @@ export class Inbound<T> {
     return this.terminal !== undefined && this.done === this.arrived;
   }
 
-  /** True while someone is subscribed. */
-  get reading(): boolean {
-    return this.reader !== undefined;
-  }
-
   /**
    * Values as they arrive, to one subscriber at a time (a second concurrent one gets
    * ERR_PIPE_BUSY). `onStop` runs when the subscriber leaves before the end.

@@ -6,87 +6,18 @@
  * The bad client is a raw `net.Socket` that writes bytes; the hub's answer is read line by line.
  * Everything is awaited on events (lines, `close`, acks, deliveries): no sleeps, no retries.
  */
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplaySubject, filter, firstValueFrom, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RawClient } from '../raw-client.js';
 import { Hub } from '../../src/bus/hub.js';
 import { connect, type Bus } from '../../src/channels/bus.js';
 import type { Queue } from '../../src/channels/queue.js';
 
 const MAX_LINE = 4096;
-
-/** A raw client: writes bytes, and splits what the hub sends into lines. */
-class RawClient {
-  readonly lines: string[] = [];
-  readonly errors: Error[] = [];
-  /** Resolves when the socket has closed (both directions). */
-  readonly closed: Promise<void>;
-  private isClosed = false;
-  private buf = '';
-  private read = 0;
-  private waiters: (() => void)[] = [];
-
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n')) {
-        this.lines.push(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-      }
-      this.wake();
-    });
-    // The hub may close while bytes are still going out (EPIPE, ECONNRESET): that is expected.
-    socket.on('error', (err) => this.errors.push(err));
-    this.closed = new Promise((resolve) => {
-      socket.once('close', () => {
-        this.isClosed = true;
-        this.wake();
-        resolve();
-      });
-    });
-  }
-
-  static async open(path: string): Promise<RawClient> {
-    const socket = netConnect({ path });
-    await once(socket, 'connect');
-    return new RawClient(socket);
-  }
-
-  write(bytes: string | Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  /** The next line the hub sent; rejects if the socket closes first. */
-  async next(): Promise<string> {
-    while (this.read >= this.lines.length) {
-      if (this.isClosed) throw new Error(`the socket closed before another line; unterminated rest: ${JSON.stringify(this.buf)}`);
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-    return this.lines[this.read++]!;
-  }
-
-  /** Lines received and not read by `next` yet. */
-  get unread(): string[] {
-    return this.lines.slice(this.read);
-  }
-
-  /** The unterminated rest of the input. */
-  get partial(): string {
-    return this.buf;
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-}
 
 type Parsed = Record<string, unknown> & { t?: string };
 

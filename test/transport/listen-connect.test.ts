@@ -1,28 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTestDir } from '../helpers.js';
 import { AddressInUseError, InvalidArgumentError, NoHubError } from '../../src/errors.js';
 import { currentEnv, ensurePrivateDir, type Address, type AddressEnv } from '../../src/transport/address.js';
 import { connectSocket } from '../../src/transport/connect.js';
 import { listen, type Listener } from '../../src/transport/listen.js';
 
-let dir: string;
-let cleanups: Array<() => unknown>;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hostbus-test-'));
-  cleanups = [];
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await rm(dir, { recursive: true, force: true });
-});
+const t = perTestDir();
 
 /** Resolves with the first line `stream` yields (without the newline). */
 function readLine(stream: Readable): Promise<string> {
@@ -55,7 +45,7 @@ async function serve(spec: string | Address, env?: AddressEnv): Promise<Listener
     socket.on('close', () => accepted.delete(socket));
     readLine(socket).then((line) => socket.write(`echo:${line}\n`), () => socket.destroy());
   }, env ? { env } : {});
-  cleanups.push(async () => {
+  t.defer(async () => {
     for (const socket of accepted) socket.destroy();
     await listener.close();
   });
@@ -64,7 +54,7 @@ async function serve(spec: string | Address, env?: AddressEnv): Promise<Listener
 
 async function roundTrip(spec: string | Address, env?: AddressEnv): Promise<void> {
   const socket = await connectSocket(spec, env ? { env } : {});
-  cleanups.push(() => socket.destroy());
+  t.defer(() => socket.destroy());
   expect(socket.listenerCount('error')).toBe(0);
   expect(socket.listenerCount('connect')).toBe(0);
   socket.write('hello\n');
@@ -80,14 +70,14 @@ const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
 describe.skipIf(process.platform === 'win32')('listen and connect over Unix sockets', () => {
   it('round-trips a line each way', async () => {
-    const path = join(dir, 'rt.sock');
+    const path = join(t.dir, 'rt.sock');
     const listener = await serve(path);
     expect(listener.address).toEqual({ kind: 'unix', path });
     await roundTrip(path);
   });
 
   it('makes the socket file 0600 and removes it on close', async () => {
-    const path = join(dir, 'mode.sock');
+    const path = join(t.dir, 'mode.sock');
     const listener = await serve(path);
     expect((await lstat(path)).isSocket()).toBe(true);
     expect(await mode(path)).toBe(0o600);
@@ -97,18 +87,18 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('close() stops accepting at once and resolves once open connections end', async () => {
-    const path = join(dir, 'close.sock');
+    const path = join(t.dir, 'close.sock');
     const accepted: Socket[] = [];
     const listener = await listen(path, (socket) => {
       accepted.push(socket);
       socket.write('hi\n');
     });
-    cleanups.push(async () => {
+    t.defer(async () => {
       for (const socket of accepted) socket.destroy();
       await listener.close();
     });
     const client = await connectSocket(path);
-    cleanups.push(() => client.destroy());
+    t.defer(() => client.destroy());
     expect(await readLine(client)).toBe('hi'); // the server has accepted it
     let done = false;
     const closed = listener.close().then(() => { done = true; });
@@ -122,11 +112,11 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('replaces a stale socket file left by a killed process', async () => {
-    const path = join(dir, 'stale.sock');
+    const path = join(t.dir, 'stale.sock');
     const code = "require('node:net').createServer().listen(process.argv[1], () => console.log('ready'))";
     const child = spawn(process.execPath, ['-e', code, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(child, 'exit');
-    cleanups.push(() => child.kill('SIGKILL'));
+    t.defer(() => child.kill('SIGKILL'));
     expect(await readLine(child.stdout)).toBe('ready');
     child.kill('SIGKILL');
     await exited;
@@ -138,7 +128,7 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('refuses an address a live listener holds, which keeps working', async () => {
-    const path = join(dir, 'live.sock');
+    const path = join(t.dir, 'live.sock');
     await serve(path);
     const err = await rejection(listen(path, (socket) => socket.destroy()));
     expect(err).toBeInstanceOf(AddressInUseError);
@@ -148,7 +138,7 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('refuses, and leaves alone, a regular file at the path', async () => {
-    const path = join(dir, 'file.sock');
+    const path = join(t.dir, 'file.sock');
     await writeFile(path, 'keep me');
     const err = await rejection(listen(path, (socket) => socket.destroy()));
     expect(err).toBeInstanceOf(AddressInUseError);
@@ -157,7 +147,7 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('reports NoHubError when nobody listens', async () => {
-    const path = join(dir, 'nobody.sock');
+    const path = join(t.dir, 'nobody.sock');
     const err = await rejection(connectSocket(path));
     expect(err).toBeInstanceOf(NoHubError);
     expect(err.code).toBe('ERR_NO_HUB');
@@ -167,17 +157,17 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
   });
 
   it('puts a bare name in $XDG_RUNTIME_DIR/hostbus, made with mode 0700', async () => {
-    const env: AddressEnv = { ...currentEnv(), env: { XDG_RUNTIME_DIR: dir } };
+    const env: AddressEnv = { ...currentEnv(), env: { XDG_RUNTIME_DIR: t.dir } };
     const listener = await serve('demo', env);
-    const path = join(dir, 'hostbus', 'demo.sock');
+    const path = join(t.dir, 'hostbus', 'demo.sock');
     expect(listener.address).toEqual({ kind: 'unix', path });
-    expect(await mode(join(dir, 'hostbus'))).toBe(0o700);
+    expect(await mode(join(t.dir, 'hostbus'))).toBe(0o700);
     expect(await mode(path)).toBe(0o600);
     await roundTrip('demo', env);
   });
 
   it('rejects bad connect options before connecting', async () => {
-    const path = join(dir, 'x.sock');
+    const path = join(t.dir, 'x.sock');
     expect(await rejection(connectSocket(path, { timeoutMs: 0 }))).toBeInstanceOf(InvalidArgumentError);
     expect(await rejection(connectSocket('tcp://127.0.0.1:0'))).toBeInstanceOf(InvalidArgumentError);
     expect(await rejection(connectSocket('./relative.sock'))).toBeInstanceOf(InvalidArgumentError);
@@ -186,10 +176,10 @@ describe.skipIf(process.platform === 'win32')('listen and connect over Unix sock
 
 describe.skipIf(process.platform === 'win32')('ensurePrivateDir', () => {
   it('makes missing parents and tightens an existing folder to 0700', async () => {
-    const deep = join(dir, 'a', 'b');
+    const deep = join(t.dir, 'a', 'b');
     await ensurePrivateDir(deep);
     expect(await mode(deep)).toBe(0o700);
-    const loose = join(dir, 'loose');
+    const loose = join(t.dir, 'loose');
     await mkdir(loose);
     await chmod(loose, 0o755);
     await ensurePrivateDir(loose);
@@ -197,11 +187,11 @@ describe.skipIf(process.platform === 'win32')('ensurePrivateDir', () => {
   });
 
   it('refuses a path that is not a directory', async () => {
-    const file = join(dir, 'file');
+    const file = join(t.dir, 'file');
     await writeFile(file, '');
-    const link = join(dir, 'link');
-    await mkdir(join(dir, 'real'));
-    await symlink(join(dir, 'real'), link);
+    const link = join(t.dir, 'link');
+    await mkdir(join(t.dir, 'real'));
+    await symlink(join(t.dir, 'real'), link);
     for (const path of [file, link]) {
       const err = await rejection(ensurePrivateDir(path));
       expect(err).toBeInstanceOf(InvalidArgumentError);
@@ -210,7 +200,7 @@ describe.skipIf(process.platform === 'win32')('ensurePrivateDir', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('refuses a folder another user owns (needs root)', async () => {
-    const theirs = join(dir, 'theirs');
+    const theirs = join(t.dir, 'theirs');
     await mkdir(theirs, { mode: 0o755 });
     await chown(theirs, 4242, 4242);
     const err = await rejection(ensurePrivateDir(theirs));

@@ -1,39 +1,28 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { perTestDir } from '../helpers.js';
 import { ConnectionLostError, FrameTooLargeError } from '../../src/errors.js';
 import { DEFAULT_MAX_LINE } from '../../src/transport/line-decoder.js';
 import { SocketWire, type SocketWireOptions } from '../../src/transport/socket-wire.js';
 import type { WireSink } from '../../src/transport/wire.js';
 
-let dir: string;
-let cleanups: Array<() => unknown>;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hostbus-test-'));
-  cleanups = [];
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await rm(dir, { recursive: true, force: true });
-});
+const t = perTestDir();
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A SocketWire on the accepting end of a real Unix socket, and the raw connecting end. */
 async function socketPair(options?: SocketWireOptions): Promise<{ wire: SocketWire; wireSocket: Socket; raw: Socket }> {
   const server: Server = createServer();
-  server.listen(join(dir, 'wire.sock'));
+  server.listen(join(t.dir, 'wire.sock'));
   await once(server, 'listening');
   const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const raw = connect(join(dir, 'wire.sock'));
+  const raw = connect(join(t.dir, 'wire.sock'));
   await once(raw, 'connect');
   const [wireSocket] = await accepted;
   const wire = new SocketWire(wireSocket, options);
-  cleanups.push(async () => {
+  t.defer(async () => {
     raw.destroy();
     wireSocket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
