@@ -1,4 +1,5 @@
-import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { immediateScheduler } from '../transport/immediate-scheduler.js';
 import {
   ClosedError, ConnectionLostError, HostbusError, ProtocolError, TimeoutError, VersionError,
   errorFromWire, errorToWire,
@@ -14,7 +15,7 @@ export type OpenRequest = Extract<Frame, { t: 'open' }>;
 export interface SessionOptions {
   /** What this side is, sent in `hello` (`client`, `hub` or `peer`). */
   role: string;
-  /** Scheduler of coalesced flushes (default `asapScheduler`). */
+  /** Scheduler of coalesced flushes (default `immediateScheduler`). */
   scheduler?: SchedulerLike;
   /** Scheduler of keepalive timers (default `asyncScheduler`). */
   timerScheduler?: SchedulerLike;
@@ -57,7 +58,7 @@ export class Session implements PortHost {
   peer: { role: string; name?: string } | undefined;
 
   constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
-    this.scheduler = options.scheduler ?? asapScheduler;
+    this.scheduler = options.scheduler ?? immediateScheduler;
     this.maxChannels = options.maxChannels ?? 65_536;
     wire.start({
       line: (line) => this.onLine(line),

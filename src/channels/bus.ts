@@ -16,7 +16,7 @@ export interface BusOptions {
   maxLine?: number;
   /** Keepalive interval in ms (default 0: off). */
   keepaliveMs?: number;
-  /** Scheduler of batched flushes (default `asapScheduler`). */
+  /** Scheduler of batched flushes (default `immediateScheduler`: once the turn's I/O is handled). */
   scheduler?: SchedulerLike;
   /** Called once when the connection is over: `err` unless `close()` ended it. */
   onClose?: (err?: Error) => void;

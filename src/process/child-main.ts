@@ -44,8 +44,10 @@ process.once('message', async (msg: StartMessage) => {
       process.exit(1);
     });
     await fn(...args);
-    // Values still on their way out are delivered first, as Python's Connection flushes on exit.
-    await Promise.all(opened.pipes.map((end) => end.finish()));
+    // Values still on their way out are delivered first, as Python's Connection flushes on exit;
+    // then each pipe's connection is closed, its last writes handed to the OS before the exit.
+    await Promise.all(opened.pipes.map((p) => p.end.finish()));
+    await Promise.all(opened.pipes.map((p) => p.close()));
     for (const bus of opened.buses.values()) await (await bus).close();
     report({ hostbus: 'done' }, 0);
   } catch (err) {

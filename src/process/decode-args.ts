@@ -8,7 +8,8 @@ import { SocketWire } from '../transport/socket-wire.js';
 /** What the child opened for its arguments, to close when the function is done. */
 export interface Opened {
   buses: Map<string, Promise<Bus>>;
-  pipes: PipeEnd<unknown>[];
+  /** Each `Pipe()` end received, and how to close its connection (resolves once it is closed). */
+  pipes: { end: PipeEnd<unknown>; close(): Promise<void> }[];
 }
 
 /** Rebuilds handles from the descriptors in `json`: one connection per hub address. */
@@ -42,9 +43,11 @@ export async function decodeArgs(json: string, opened: Opened, onHubLost: (addre
 function pipeOnFd(fd: number, opened: Opened): PipeEnd<unknown> {
   const end = new PipeEnd<unknown>(`pipe on fd ${fd}`);
   const socket = new Socket({ fd, readable: true, writable: true });
-  const session = new Session(new SocketWire(socket), { role: 'peer', accept: (port) => end.attach(port) });
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  const session = new Session(new SocketWire(socket), { role: 'peer', accept: (port) => end.attach(port), onClose: () => closed() });
   end.onGone = () => session.close();
-  opened.pipes.push(end);
+  opened.pipes.push({ end, close: () => (session.close(), done) });
   return end;
 }
 
