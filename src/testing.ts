@@ -3,7 +3,6 @@
  * schedulers, so inside `TestScheduler.run` a producer, the hub and its consumers run in virtual
  * time and marble diagrams of a whole flow are deterministic.
  */
-import { asapScheduler } from 'rxjs';
 import { Bus, type BusOptions } from './channels/bus.js';
 import { Hub, type HubOptions } from './bus/hub.js';
 import type { MemoryWireOptions } from './transport/memory-wire.js';
@@ -19,18 +18,16 @@ export interface MemoryHub {
 
 /**
  * Makes a hub that lives in memory. Create it inside `TestScheduler.run` (or pass `scheduler`)
- * for virtual time; outside, it runs on the real `asapScheduler`.
+ * for virtual time; outside, it runs on the real asap scheduler.
  */
 export function memoryHub(options: HubOptions = {}): MemoryHub {
-  // asapScheduler, which TestScheduler.run makes virtual (socket wires default to setImmediate).
-  const scheduler = options.scheduler ?? asapScheduler;
-  const hub = new Hub({ ...options, scheduler });
+  const hub = new Hub(options);
   return {
     hub,
     connect(busOptions = {}) {
       const { delay, ...rest } = busOptions;
       const wire = hub.connectMemory(delay === undefined ? {} : { delay });
-      return new Bus(wire, { scheduler, ...rest });
+      return new Bus(wire, { scheduler: options.scheduler, ...rest });
     },
   };
 }

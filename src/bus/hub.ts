@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { immediateScheduler } from '../transport/immediate-scheduler.js';
-import type { SchedulerLike } from 'rxjs';
+import { asapScheduler, type SchedulerLike } from 'rxjs';
 import { ClosedError, HostbusError, ProtocolError, UnsupportedError } from '../errors.js';
 import { resolveAddress, type Address } from '../transport/address.js';
 import { listen, type Listener } from '../transport/listen.js';
@@ -19,7 +18,7 @@ export interface HubOptions {
   maxLine?: number;
   /** Keepalive interval of each session in ms (default 0: off; Unix sockets report a dead peer by closing). */
   keepaliveMs?: number;
-  /** Scheduler of batched flushes (default `immediateScheduler`: once the turn's I/O is handled; virtual under `TestScheduler.run`). */
+  /** Scheduler of batched flushes (default `asapScheduler`; virtual under `TestScheduler.run`). */
   scheduler?: SchedulerLike;
 }
 
@@ -45,7 +44,7 @@ export class Hub implements ResourceHost {
   private readonly scheduler: SchedulerLike;
 
   constructor(private readonly options: HubOptions = {}) {
-    this.scheduler = options.scheduler ?? immediateScheduler;
+    this.scheduler = options.scheduler ?? asapScheduler;
   }
 
   /** Starts a hub listening at `address` (a bare name, a socket path, or a pipe name). */

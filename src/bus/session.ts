@@ -1,5 +1,4 @@
-import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
-import { immediateScheduler } from '../transport/immediate-scheduler.js';
+import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   ClosedError, ConnectionLostError, HostbusError, ProtocolError, TimeoutError, VersionError,
   errorFromWire, errorToWire,
@@ -15,7 +14,7 @@ export type OpenRequest = Extract<Frame, { t: 'open' }>;
 export interface SessionOptions {
   /** What this side is, sent in `hello` (`client`, `hub` or `peer`). */
   role: string;
-  /** Scheduler of coalesced flushes (default `immediateScheduler`). */
+  /** Scheduler of coalesced flushes (default `asapScheduler`). */
   scheduler?: SchedulerLike;
   /** Scheduler of keepalive timers (default `asyncScheduler`). */
   timerScheduler?: SchedulerLike;
@@ -58,7 +57,7 @@ export class Session implements PortHost {
   peer: { role: string; name?: string } | undefined;
 
   constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
-    this.scheduler = options.scheduler ?? immediateScheduler;
+    this.scheduler = options.scheduler ?? asapScheduler;
     this.maxChannels = options.maxChannels ?? 65_536;
     wire.start({
       line: (line) => this.onLine(line),

@@ -5,6 +5,7 @@ import { formatAddress, resolveAddress, type Address } from '../transport/addres
 import { connectSocket } from '../transport/connect.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Wire } from '../transport/wire.js';
+import { DirectLinks } from './direct.js';
 import type { BusLike, HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
@@ -16,8 +17,13 @@ export interface BusOptions {
   maxLine?: number;
   /** Keepalive interval in ms (default 0: off). */
   keepaliveMs?: number;
-  /** Scheduler of batched flushes (default `immediateScheduler`: once the turn's I/O is handled). */
+  /** Scheduler of batched flushes (default `asapScheduler`). */
   scheduler?: SchedulerLike;
+  /**
+   * How long the end of a direct named pipe that the hub told to accept waits for the other end
+   * to connect, in ms (default 10,000); then it fails with ERR_PEER_GONE.
+   */
+  directTimeoutMs?: number;
   /** Called once when the connection is over: `err` unless `close()` ended it. */
   onClose?: (err?: Error) => void;
 }
@@ -30,6 +36,7 @@ export class Bus implements BusLike {
   private readonly session: Session;
   private readonly done: Promise<Error | undefined>;
   private readonly senders = new Set<Sender>();
+  private links: DirectLinks | undefined;
 
   /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
   constructor(wire: Wire, private readonly options: BusOptions & { address?: Address } = {}) {
@@ -52,10 +59,20 @@ export class Bus implements BusLike {
     return new Queue<T>(this, name, options);
   }
 
-  /** An end of the pipe called `name`: the first two to open it are its two ends. */
+  /**
+   * An end of the pipe called `name`: the first two to open it are its two ends. Over a socket
+   * the two ends meet through the hub, then talk over a connection of their own (see
+   * `PipeOptions.direct`); in memory, or with `{ direct: false }`, the hub relays.
+   */
   pipe<T>(name: string, options?: PipeOptions): PipeEnd<T> {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
-    end.attach(this.open('pipe', name, 'end', undefined, end.handler));
+    const address = this.options.address;
+    if (address && address.kind !== 'tcp' && options?.direct !== false) {
+      this.links ??= new DirectLinks(this.options.directTimeoutMs);
+      this.links.meet(this, name, end as PipeEnd<unknown>);
+    } else {
+      end.attach(this.open('pipe', name, 'end', undefined, end.handler));
+    }
     return end;
   }
 
@@ -67,17 +84,19 @@ export class Bus implements BusLike {
   /**
    * Closes the connection once every value sent on its queues has reached the hub (as Python's
    * Queue flushes on exit; this waits for as long as a full queue takes to make room). What is
-   * still open then, such as a `recv()`, fails with ERR_CLOSED. Resolves once closed.
+   * still open then, such as a `recv()`, fails with ERR_CLOSED; so do the direct pipes opened
+   * through it. Resolves once closed.
    */
   async close(): Promise<void> {
     await Promise.all([...this.senders].map((s) => s.drained()));
-    this.destroy();
-    await this.done;
+    this.session.close();
+    await Promise.all([this.done, this.links?.close()]);
   }
 
-  /** Closes the connection now, without waiting for anything to drain. */
+  /** Closes the connection (and its direct pipes) now, without waiting for anything to drain. */
   destroy(): void {
     this.session.close();
+    void this.links?.close();
   }
 
   /** @internal */

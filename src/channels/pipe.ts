@@ -15,6 +15,13 @@ export interface PipeOptions {
   prefetch?: number;
   /** Most values this end keeps waiting for credit (default 65,536). */
   maxBuffer?: number;
+  /**
+   * Named pipes over a socket only: meet through the hub, then talk over a connection of their
+   * own (default true). A round trip then costs one hop, not two. With `false` the hub relays
+   * every frame; use it when the two processes cannot reach each other's socket (other users,
+   * other containers). Direct needs both ends to offer it; otherwise the hub relays.
+   */
+  direct?: boolean;
 }
 
 /**
@@ -36,6 +43,10 @@ export class PipeEnd<T> implements Observer<T> {
   link: LocalLink<T> | undefined;
   /** @internal Runs once the channel is gone (a direct pipe closes its connection then). */
   onGone: (() => void) | undefined;
+  /** @internal Stops a connection still being made (a named pipe meeting its peer). */
+  cancel: (() => void) | undefined;
+  /** True when the channel's connection joins this end to the other and nothing else. */
+  private direct = false;
 
   constructor(readonly label: string, options: PipeOptions = {}) {
     this.sender = new Sender(label, options.maxBuffer, () => {
@@ -53,7 +64,7 @@ export class PipeEnd<T> implements Observer<T> {
         // it means the peer is gone; through a hub, a lost connection stays ERR_CONNECTION_LOST.
         const gone = this.closedHere
           ? new ClosedError(`${this.label} was closed by this side`)
-          : err instanceof ConnectionLostError && this.link
+          : err instanceof ConnectionLostError && (this.link || this.direct)
             ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
             : err ?? new PeerGoneError(`the other end of ${this.label} closed`);
         this.sender.fail(gone);
@@ -66,10 +77,15 @@ export class PipeEnd<T> implements Observer<T> {
   /** @internal The port handler this end needs. */
   readonly handler: PortHandler;
 
-  /** @internal Connects this end to its channel. */
-  attach(port: Port): void {
+  /**
+   * @internal Connects this end to its channel; `direct` when the channel's connection goes
+   * straight to the other end (so losing it means the peer is gone).
+   */
+  attach(port: Port, direct = false): void {
     if (this.port) throw new PipeBusyError(`${this.label} is already connected`);
     this.port = port;
+    this.direct = direct;
+    this.cancel = undefined;
     port.handler = this.handler;
     this.sender.bind(port);
     this.inbound.bind(port);
@@ -153,7 +169,12 @@ export class PipeEnd<T> implements Observer<T> {
   /** Closes this end now; the other end gets ERR_PEER_GONE unless both directions had ended. */
   close(): void {
     this.closedHere = true;
-    this.port?.close();
+    if (this.port) return this.port.close();
+    if (this.cancel) {
+      this.cancel();
+      this.cancel = undefined;
+      this.handler.closed?.();
+    }
   }
 
   /** Refuses to become JSON: only `spawn()` can hand a `Pipe()` end to a child. */

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { immediateScheduler } from './immediate-scheduler.js';
-import type { SchedulerLike } from 'rxjs';
+import { asapScheduler, type SchedulerLike } from 'rxjs';
 import { ConnectionLostError, SlowPeerError } from '../errors.js';
 import { DEFAULT_MAX_LINE, LineDecoder } from './line-decoder.js';
 import { assertLineSize, type Wire, type WireSink } from './wire.js';
@@ -9,7 +8,7 @@ import { assertLineSize, type Wire, type WireSink } from './wire.js';
 export interface SocketWireOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number;
-  /** Scheduler of the batched flush (default `immediateScheduler`: once the turn's I/O is handled). */
+  /** Scheduler of the batched flush (default `asapScheduler`: end of the current turn). */
   scheduler?: SchedulerLike;
   /**
    * Most characters queued while the socket is not writable (default: 64 Mi, or 64 lines of
@@ -43,7 +42,7 @@ export class SocketWire implements Wire {
 
   constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
-    this.scheduler = options.scheduler ?? immediateScheduler;
+    this.scheduler = options.scheduler ?? asapScheduler;
     this.maxQueued = options.maxQueued ?? Math.max(64 * 1024 * 1024, 64 * this.maxLine);
     this.decoder = new LineDecoder((line) => this.sink?.line(line), this.maxLine);
     socket.pause();

@@ -1,4 +1,5 @@
-import { PeerGoneError, PipeBusyError, ProtocolError } from '../../errors.js';
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, PeerGoneError, PipeBusyError, ProtocolError } from '../../errors.js';
 import { isJsonPayload } from '../json-check.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
@@ -10,7 +11,12 @@ interface End {
   held: number;
   ended: boolean;
   endError?: Error | undefined;
+  /** Where this end listens for a direct connection, if it offered one (`opened` waits for the pair). */
+  direct?: string;
 }
+
+/** Longest `direct` address an end may offer, in characters. */
+const MAX_DIRECT = 1024;
 
 /**
  * The hub's side of a named pipe: the first two opens are its two ends, and the hub relays
@@ -18,11 +24,18 @@ interface End {
  * holds nothing: a sender's credit is exactly what the receiving end granted.
  * When one end goes, the other gets ERR_PEER_GONE (or a clean close, if both directions ended);
  * the name is free again once both have closed.
+ *
+ * Direct pairs: an end that opens with `{"direct": ADDRESS}` (where it listens) gets its `opened`
+ * only once the other end is there. If both offered, the first is told to accept a connection
+ * bearing a fresh token and the second to connect to the first's address with it; the two then
+ * talk over their own socket, and the hub only holds the name until both have left.
+ * If only one offered, the hub relays as usual.
  */
 export class PipeResource implements Resource {
   readonly kind = 'pipe';
   private readonly ends: End[] = [];
   private broken = false;
+  private direct = false;
 
   constructor(readonly name: string, private readonly host: ResourceHost) {}
 
@@ -35,15 +48,20 @@ export class PipeResource implements Resource {
   }
 
   stats() {
-    return { ends: this.ends.length, paired: this.ends.length === 2 && !this.broken };
+    return { ends: this.ends.length, paired: this.ends.length === 2 && !this.broken, direct: this.direct };
   }
 
-  attach(port: Port): void {
+  attach(port: Port, open: OpenRequest): void {
     if (this.ends.length === 2 || this.broken) {
       port.fail(new PipeBusyError(`pipe '${this.name}' already has both ends: use another name for another pipe`));
       return;
     }
+    const direct = open.o?.direct;
+    if (direct !== undefined && (typeof direct !== 'string' || direct.length === 0 || direct.length > MAX_DIRECT)) {
+      throw new InvalidArgumentError(`option direct must be the address the end listens at (1 to ${MAX_DIRECT} characters)`);
+    }
     const me: End = { port, held: 0, ended: false };
+    if (direct !== undefined) me.direct = direct;
     this.ends.push(me);
     port.handler = {
       credit: (n) => {
@@ -64,9 +82,11 @@ export class PipeResource implements Resource {
       },
       closed: (err) => this.leave(me, err),
     };
-    port.opened({ paired: this.ends.length === 2 });
     const other = this.other(me);
+    if (other?.direct !== undefined && me.direct !== undefined) return this.pairDirect(other, me);
+    if (me.direct === undefined || other) port.opened({ paired: other !== undefined });
     if (other) {
+      if (other.direct !== undefined) other.port.opened({ paired: true });
       me.port.grant(other.held);
       other.port.grant(me.held);
       other.held = me.held = 0;
@@ -75,20 +95,33 @@ export class PipeResource implements Resource {
     }
   }
 
+  /**
+   * Introduces the two ends to each other: they talk over their own socket from now on. The hub
+   * keeps their channels only to hold the name until both have left.
+   */
+  private pairDirect(first: End, second: End): void {
+    const token = randomUUID();
+    this.direct = true;
+    for (const end of [first, second]) end.port.handler = { closed: () => this.leave(end, undefined, true) };
+    first.port.opened({ paired: true, direct: { token, accept: true } });
+    second.port.opened({ paired: true, direct: { token, connect: first.direct } });
+  }
+
   private other(me: End): End | undefined {
     if (this.ends.length < 2 || this.broken) return undefined;
     return this.ends[0] === me ? this.ends[1] : this.ends[0];
   }
 
-  private leave(me: End, err: Error | undefined): void {
-    const other = this.other(me);
+  private leave(me: End, err: Error | undefined, direct = false): void {
+    // A direct pair learns of its peer's going over its own connection.
+    const other = direct ? undefined : this.other(me);
     if (this.ends.length === 2) this.broken = true;
     this.ends.splice(this.ends.indexOf(me), 1);
     if (other) {
       if (!err && me.ended && other.ended) other.port.close();
       else other.port.fail(new PeerGoneError(`the other end of pipe '${this.name}' went away` + (err ? `: ${err.message}` : '')));
     }
-    if (this.ends.length === 0) this.broken = false;
+    if (this.ends.length === 0) this.broken = this.direct = false;
     this.host.maybeIdle(this);
   }
 }

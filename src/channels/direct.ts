@@ -1,0 +1,195 @@
+import type { Socket } from 'node:net';
+import type { Port, PortHandler } from '../bus/port.js';
+import { Session, type SessionOptions } from '../bus/session.js';
+import { ClosedError, PeerGoneError, ProtocolError } from '../errors.js';
+import { connectDirect, listenDirect, type DirectListener } from '../transport/direct-socket.js';
+import { SocketWire } from '../transport/socket-wire.js';
+import type { BusLike } from './handle.js';
+import type { PipeEnd } from './pipe.js';
+
+/** How long an end told to accept waits for its peer to connect, by default (ms). */
+export const DEFAULT_DIRECT_TIMEOUT_MS = 10_000;
+
+/** What the hub says in `opened` when it pairs two ends that both offered a direct address. */
+interface DirectInfo {
+  token: string;
+  accept?: boolean;
+  connect?: string;
+}
+
+interface Waiting {
+  end: PipeEnd<unknown>;
+  timer: NodeJS.Timeout;
+  hubPort: Port;
+}
+
+/**
+ * The direct links of one bus: named pipes whose two ends meet through the hub, then talk over a
+ * socket of their own, as a `Pipe()` to a child does. A round trip then costs one hop instead of
+ * two, and the hub holds nothing of the pair.
+ *
+ * Each end offers the address of this bus's listener (made on first use, in the private folder,
+ * closed with the bus). When the hub pairs two such ends, the first waits for a connection
+ * bearing the hub's token (at most `timeoutMs`), and the second connects to the first. An end
+ * that cannot connect, or whose peer never connects, fails with ERR_PEER_GONE, whose message says
+ * to open the pipe with `{ direct: false }` (relayed by the hub) if the two cannot share a socket.
+ */
+export class DirectLinks {
+  private listener: Promise<DirectListener> | undefined;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly sessions = new Set<Session>();
+  private closed = false;
+
+  constructor(private readonly timeoutMs: number = DEFAULT_DIRECT_TIMEOUT_MS) {}
+
+  /**
+   * Opens the named pipe `name` on `bus` with a direct offer, and wires `end` once the hub has
+   * paired it: directly, or relayed by the hub when the other end did not offer.
+   */
+  meet(bus: BusLike, name: string, end: PipeEnd<unknown>): void {
+    let hubPort: Port | undefined;
+    let dropped = false;
+    end.cancel = () => {
+      dropped = true;
+      hubPort?.close();
+    };
+    const open = (options: Record<string, unknown> | undefined, handler: PortHandler): Port | undefined => {
+      try {
+        return bus.open('pipe', name, 'end', options, handler);
+      } catch (err) {
+        end.handler.closed?.(err as Error);
+        return undefined;
+      }
+    };
+    this.address().then((address) => {
+      if (dropped) return;
+      const port = open({ direct: address }, {
+        opened: (info) => {
+          const direct = info.direct as DirectInfo | undefined;
+          if (!direct) return end.attach(port!);
+          // The hub channel stays open, holding the name, until this end's channel is gone.
+          port!.handler = {};
+          if (this.closed) {
+            port!.close();
+            end.handler.closed?.(new ClosedError(`${end.label} was closed by this side before its peer connected`));
+            return;
+          }
+          if (direct.accept) this.accept(String(direct.token), end, name, port!);
+          else this.connect(String(direct.connect), String(direct.token), end, name, port!);
+        },
+        closed: (err) => end.handler.closed?.(err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
+      });
+      hubPort = port;
+    }, () => {
+      // No direct listener here (such as a folder this process may not write): the hub relays.
+      if (dropped) return;
+      const port = open(undefined, end.handler);
+      if (port) end.attach(port);
+    });
+  }
+
+  /** Stops accepting, fails the ends still waiting, and closes every direct connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [token, w] of this.waiting) {
+      this.waiting.delete(token);
+      clearTimeout(w.timer);
+      w.hubPort.close();
+      w.end.handler.closed?.(new ClosedError(`${w.end.label} was closed by this side before its peer connected`));
+    }
+    for (const session of this.sessions) session.close();
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await (await listener.catch(() => undefined))?.close();
+  }
+
+  /** Where this bus accepts direct connections: listens on first use. */
+  private address(): Promise<string> {
+    if (this.closed) return Promise.reject(new ClosedError('the bus is closed: connect again'));
+    this.listener ??= listenDirect((socket) => this.serve(socket));
+    return this.listener.then((l) => l.address);
+  }
+
+  private accept(token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
+    const timer = setTimeout(() => {
+      this.waiting.delete(token);
+      hubPort.close();
+      end.handler.closed?.(new PeerGoneError(
+        `the other end of pipe '${name}' did not connect directly within ${this.timeoutMs} ms: ` +
+          'it may have exited; if the two processes cannot share a socket, open the pipe with { direct: false }',
+      ));
+    }, this.timeoutMs);
+    this.waiting.set(token, { end, timer, hubPort });
+    end.cancel = () => {
+      clearTimeout(timer);
+      this.waiting.delete(token);
+      hubPort.close();
+    };
+  }
+
+  private serve(socket: Socket): void {
+    const session = this.session(socket, (port, open) => {
+      const w = open.k === 'pipe' ? this.waiting.get(open.n) : undefined;
+      if (!w) {
+        port.fail(new ProtocolError('no pipe end waits for this token here'));
+        session.close();
+        return;
+      }
+      this.waiting.delete(open.n);
+      clearTimeout(w.timer);
+      w.end.onGone = () => {
+        session.close();
+        w.hubPort.close();
+      };
+      w.end.attach(port, true);
+    });
+  }
+
+  private connect(address: string, token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
+    let dropped = false;
+    end.cancel = () => {
+      dropped = true;
+      hubPort.close();
+    };
+    const unreachable = (err: Error) => new PeerGoneError(
+      `could not reach the other end of pipe '${name}' at ${address.replace(/^\0/, '@')} (${err.message}): ` +
+        'if the two processes cannot share a socket, open the pipe with { direct: false }',
+      { cause: err },
+    );
+    let connecting: Promise<Socket>;
+    try {
+      connecting = connectDirect(address);
+    } catch (err) {
+      hubPort.close();
+      end.handler.closed?.(unreachable(err as Error));
+      return;
+    }
+    connecting.then((socket) => {
+      if (dropped || this.closed) {
+        socket.destroy();
+        return;
+      }
+      const session = this.session(socket);
+      end.onGone = () => {
+        session.close();
+        hubPort.close();
+      };
+      end.attach(session.open('pipe', token, 'end', undefined, end.handler), true);
+    }, (err: Error) => {
+      if (dropped) return;
+      hubPort.close();
+      end.handler.closed?.(unreachable(err));
+    });
+  }
+
+  /** A peer session on `socket`, closed with this bus. */
+  private session(socket: Socket, accept?: SessionOptions['accept']): Session {
+    const session: Session = new Session(new SocketWire(socket), {
+      role: 'peer',
+      ...(accept ? { accept } : {}),
+      onClose: () => this.sessions.delete(session),
+    });
+    this.sessions.add(session);
+    return session;
+  }
+}
