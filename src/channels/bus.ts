@@ -68,7 +68,7 @@ export class Bus implements BusLike {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
     const address = this.options.address;
     if (address && address.kind !== 'tcp' && options?.direct !== false) {
-      this.links ??= new DirectLinks(this.options.directTimeoutMs);
+      this.links ??= new DirectLinks({ timeoutMs: this.options.directTimeoutMs, maxLine: this.options.maxLine });
       this.links.meet(this, name, end as PipeEnd<unknown>);
     } else {
       end.attach(this.open('pipe', name, 'end', undefined, end.handler));

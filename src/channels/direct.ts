@@ -10,6 +10,13 @@ import type { PipeEnd } from './pipe.js';
 /** How long an end told to accept waits for its peer to connect, by default (ms). */
 export const DEFAULT_DIRECT_TIMEOUT_MS = 10_000;
 
+/** Most connections held at once that came before the hub's word reached the end they are for. */
+const MAX_EARLY = 1024;
+
+function closedBeforePeer(end: PipeEnd<unknown>): ClosedError {
+  return new ClosedError(`${end.label} was closed by this side before its peer connected`);
+}
+
 /** What the hub says in `opened` when it pairs two ends that both offered a direct address. */
 interface DirectInfo {
   token: string;
@@ -40,7 +47,16 @@ export class DirectLinks {
   private readonly sessions = new Set<Session>();
   private closed = false;
 
-  constructor(private readonly timeoutMs: number = DEFAULT_DIRECT_TIMEOUT_MS) {}
+  private readonly early = new Map<string, { port: Port; session: Session; timer: NodeJS.Timeout }>();
+  private readonly timeoutMs: number;
+
+  /** `maxLine`: the bus's frame limit, which its direct links keep. */
+  constructor(options: { timeoutMs?: number | undefined; maxLine?: number | undefined } = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS;
+    this.maxLine = options.maxLine;
+  }
+
+  private readonly maxLine: number | undefined;
 
   /**
    * Opens the named pipe `name` on `bus` with a direct offer, and wires `end` once the hub has
@@ -71,7 +87,7 @@ export class DirectLinks {
           port!.handler = {};
           if (this.closed) {
             port!.close();
-            end.handler.closed?.(new ClosedError(`${end.label} was closed by this side before its peer connected`));
+            end.handler.closed?.(closedBeforePeer(end));
             return;
           }
           if (direct.accept) this.accept(String(direct.token), end, name, port!);
@@ -95,9 +111,14 @@ export class DirectLinks {
       this.waiting.delete(token);
       clearTimeout(w.timer);
       w.hubPort.close();
-      w.end.handler.closed?.(new ClosedError(`${w.end.label} was closed by this side before its peer connected`));
+      w.end.handler.closed?.(closedBeforePeer(w.end));
     }
-    for (const session of this.sessions) session.close();
+    for (const [token, e] of this.early) {
+      this.early.delete(token);
+      clearTimeout(e.timer);
+    }
+    // Forced: a connection that never opened a channel (a stranger) must not hold the close up.
+    for (const session of this.sessions) session.close(true);
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await (await listener.catch(() => undefined))?.close();
@@ -111,6 +132,13 @@ export class DirectLinks {
   }
 
   private accept(token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
+    const early = this.early.get(token);
+    if (early) {
+      // The peer's connection came in before the hub's word reached this end.
+      this.early.delete(token);
+      clearTimeout(early.timer);
+      return this.join(end, early.port, early.session, hubPort);
+    }
     const timer = setTimeout(() => {
       this.waiting.delete(token);
       hubPort.close();
@@ -130,19 +158,34 @@ export class DirectLinks {
   private serve(socket: Socket): void {
     const session = this.session(socket, (port, open) => {
       const w = open.k === 'pipe' ? this.waiting.get(open.n) : undefined;
-      if (!w) {
+      if (w) {
+        this.waiting.delete(open.n);
+        clearTimeout(w.timer);
+        return this.join(w.end, port, session, w.hubPort);
+      }
+      if (open.k !== 'pipe' || this.early.size >= MAX_EARLY) {
         port.fail(new ProtocolError('no pipe end waits for this token here'));
-        session.close();
+        session.close(true);
         return;
       }
-      this.waiting.delete(open.n);
-      clearTimeout(w.timer);
-      w.end.onGone = () => {
-        session.close();
-        w.hubPort.close();
-      };
-      w.end.attach(port, true);
+      // The hub tells both ends at once, on two connections: the peer may be here before this
+      // end has heard the token. It waits, as the end would have, for at most timeoutMs.
+      const timer = setTimeout(() => {
+        this.early.delete(open.n);
+        port.fail(new ProtocolError('no pipe end waits for this token here'));
+        session.close(true);
+      }, this.timeoutMs);
+      this.early.set(open.n, { port, session, timer });
     });
+  }
+
+  /** Makes `port` (on `session`, a direct connection) the channel of `end`. */
+  private join(end: PipeEnd<unknown>, port: Port, session: Session, hubPort: Port): void {
+    end.onGone = () => {
+      session.close();
+      hubPort.close();
+    };
+    end.attach(port, true);
   }
 
   private connect(address: string, token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
@@ -167,24 +210,21 @@ export class DirectLinks {
     connecting.then((socket) => {
       if (dropped || this.closed) {
         socket.destroy();
+        if (!dropped) end.handler.closed?.(closedBeforePeer(end));
         return;
       }
       const session = this.session(socket);
-      end.onGone = () => {
-        session.close();
-        hubPort.close();
-      };
-      end.attach(session.open('pipe', token, 'end', undefined, end.handler), true);
+      this.join(end, session.open('pipe', token, 'end', undefined, end.handler), session, hubPort);
     }, (err: Error) => {
       if (dropped) return;
       hubPort.close();
-      end.handler.closed?.(unreachable(err));
+      end.handler.closed?.(this.closed ? closedBeforePeer(end) : unreachable(err));
     });
   }
 
   /** A peer session on `socket`, closed with this bus. */
   private session(socket: Socket, accept?: SessionOptions['accept']): Session {
-    const session: Session = new Session(new SocketWire(socket), {
+    const session: Session = new Session(new SocketWire(socket, this.maxLine === undefined ? {} : { maxLine: this.maxLine }), {
       role: 'peer',
       ...(accept ? { accept } : {}),
       onClose: () => this.sessions.delete(session),

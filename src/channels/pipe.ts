@@ -16,8 +16,9 @@ export interface PipeOptions {
   /** Most values this end keeps waiting for credit (default 65,536). */
   maxBuffer?: number;
   /**
-   * Named pipes over a socket only: meet through the hub, then talk over a connection of their
-   * own (default true). A round trip then costs one hop, not two. With `false` the hub relays
+   * Named pipes over a Unix socket or a Windows named pipe only (not `tcp://`): meet through the
+   * hub, then talk over a connection of their own (default true). A round trip then costs one
+   * hop, not two. With `false` the hub relays
    * every frame; use it when the two processes cannot reach each other's socket (other users,
    * other containers). Direct needs both ends to offer it; otherwise the hub relays.
    */

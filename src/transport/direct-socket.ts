@@ -35,6 +35,7 @@ export async function listenDirect(onConnection: (socket: Socket) => void): Prom
       resolve();
     });
   });
+  server.unref(); // the connections it accepts keep the process alive, not the listening itself
   server.on('error', (err) => process.emitWarning(`hostbus direct listener: ${err.message}`, { type: 'HostbusWarning' }));
   let closed: Promise<void> | undefined;
   return {

@@ -3,7 +3,7 @@
 // rtt-child: the runner starts a parent; the parent makes `Pipe()` and spawns the echo child with
 // one end (a direct socketpair). rtt-hub: the runner starts a hub process and two workers, which
 // each `connect()` to it and open `bus.pipe('rtt')`: the client and the echo, meeting through the
-// hub.
+// hub, then talking over a socket of their own (a named pipe goes direct by default).
 //
 // The echo: `end.recv().subscribe({ next: (v) => end.next(v) })`: the reply goes out from inside
 // `next`, with no promise, and the request counts as processed when `next` returns. The measuring
