@@ -45,18 +45,17 @@ export class DirectLinks {
   private listener: Promise<DirectListener> | undefined;
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessions = new Set<Session>();
-  private closed = false;
-
+  /** Connections that came with a token before the hub's word reached the end it is for. */
   private readonly early = new Map<string, { port: Port; session: Session; timer: NodeJS.Timeout }>();
+  private closed = false;
   private readonly timeoutMs: number;
+  private readonly maxLine: number | undefined;
 
   /** `maxLine`: the bus's frame limit, which its direct links keep. */
   constructor(options: { timeoutMs?: number | undefined; maxLine?: number | undefined } = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS;
     this.maxLine = options.maxLine;
   }
-
-  private readonly maxLine: number | undefined;
 
   /**
    * Opens the named pipe `name` on `bus` with a direct offer, and wires `end` once the hub has
