@@ -13,6 +13,12 @@ export const DEFAULT_DIRECT_TIMEOUT_MS = 10_000;
 /** Most connections held at once that came before the hub's word reached the end they are for. */
 const MAX_EARLY = 1024;
 
+/** Turns a connection away: its channel gets an error, and the connection is cut. */
+function refuse(port: Port, session: Session): void {
+  port.fail(new ProtocolError('no pipe end waits for this token here'));
+  session.close(true);
+}
+
 function closedBeforePeer(end: PipeEnd<unknown>): ClosedError {
   return new ClosedError(`${end.label} was closed by this side before its peer connected`);
 }
@@ -33,10 +39,10 @@ interface Waiting {
 /**
  * The direct links of one bus: named pipes whose two ends meet through the hub, then talk over a
  * socket of their own, as a `Pipe()` to a child does. A round trip then costs one hop instead of
- * two, and the hub holds nothing of the pair.
+ * two; the hub only holds the name until both ends have left.
  *
- * Each end offers the address of this bus's listener (made on first use, in the private folder,
- * closed with the bus). When the hub pairs two such ends, the first waits for a connection
+ * Each end offers the address of this bus's listener (made on first use by
+ * {@link listenDirect}, closed with the bus). When the hub pairs two such ends, the first waits for a connection
  * bearing the hub's token (at most `timeoutMs`), and the second connects to the first. An end
  * that cannot connect, or whose peer never connects, fails with ERR_PEER_GONE, whose message says
  * to open the pipe with `{ direct: false }` (relayed by the hub) if the two cannot share a socket.
@@ -162,17 +168,12 @@ export class DirectLinks {
         clearTimeout(w.timer);
         return this.join(w.end, port, session, w.hubPort);
       }
-      if (open.k !== 'pipe' || this.early.size >= MAX_EARLY) {
-        port.fail(new ProtocolError('no pipe end waits for this token here'));
-        session.close(true);
-        return;
-      }
+      if (open.k !== 'pipe' || this.early.has(open.n) || this.early.size >= MAX_EARLY) return refuse(port, session);
       // The hub tells both ends at once, on two connections: the peer may be here before this
       // end has heard the token. It waits, as the end would have, for at most timeoutMs.
       const timer = setTimeout(() => {
         this.early.delete(open.n);
-        port.fail(new ProtocolError('no pipe end waits for this token here'));
-        session.close(true);
+        refuse(port, session);
       }, this.timeoutMs);
       this.early.set(open.n, { port, session, timer });
     });
@@ -198,15 +199,7 @@ export class DirectLinks {
         'if the two processes cannot share a socket, open the pipe with { direct: false }',
       { cause: err },
     );
-    let connecting: Promise<Socket>;
-    try {
-      connecting = connectDirect(address);
-    } catch (err) {
-      hubPort.close();
-      end.handler.closed?.(unreachable(err as Error));
-      return;
-    }
-    connecting.then((socket) => {
+    connectDirect(address).then((socket) => {
       if (dropped || this.closed) {
         socket.destroy();
         if (!dropped) end.handler.closed?.(closedBeforePeer(end));

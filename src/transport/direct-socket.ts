@@ -46,9 +46,9 @@ export async function listenDirect(onConnection: (socket: Socket) => void): Prom
 
 /**
  * Connects to an address from {@link listenDirect}. Rejects with the socket's error, or with
- * InvalidArgumentError for an address that is neither an abstract name, a path nor a pipe name.
+ * InvalidArgumentError (or AddressTooLongError) for an address that is neither an abstract name, a path nor a pipe name.
  */
-export function connectDirect(address: string): Promise<Socket> {
+export async function connectDirect(address: string): Promise<Socket> {
   let path: string;
   if (address.startsWith(ABSTRACT) && address.length > 1) {
     path = address;
@@ -57,7 +57,7 @@ export function connectDirect(address: string): Promise<Socket> {
     if (resolved.kind === 'tcp') throw new InvalidArgumentError(`a direct address must be a socket path or a pipe name, not ${address}`);
     path = resolved.path;
   }
-  return new Promise((resolve, reject) => {
+  return new Promise<Socket>((resolve, reject) => {
     const socket = connect({ path });
     const failed = (err: Error) => {
       socket.destroy();
