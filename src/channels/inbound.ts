@@ -7,6 +7,8 @@ import { decodeValue } from './json.js';
 /** Default receive credit: data frames a receiver lets the sender have in flight. */
 export const DEFAULT_PREFETCH = 1024;
 
+const BAD_PAYLOAD_HINT = 'it was dropped, not redelivered; its sender is not a hostbus client, or is broken: make it send JSON text';
+
 /** A received value with an explicit acknowledgement, for asynchronous processing. */
 export interface Delivery<T> {
   readonly value: T;
@@ -95,7 +97,7 @@ export class Inbound<T> {
           // A subscriber that left inside `next` (first(), take(n)) gets nothing more, even before
           // its teardown has run.
           if (!active || subscriber.closed) return false;
-          const value = this.decode(payload, subscriber);
+          const value = this.decode(payload, seq, subscriber);
           if (value === undefined) return true;
           if (manual) {
             unacked.set(seq, payload);
@@ -151,10 +153,16 @@ export class Inbound<T> {
     }
   }
 
-  private decode(payload: string, subscriber: Subscriber<unknown>): { v: T } | undefined {
+  /**
+   * Decodes one payload. The hub routes payloads without parsing them, so a payload that is not
+   * JSON (from a sender that is not hostbus) is caught here: it counts as processed, so that it is
+   * acknowledged and never redelivered to another consumer, and the channel fails with it.
+   */
+  private decode(payload: string, seq: number, subscriber: Subscriber<unknown>): { v: T } | undefined {
     try {
-      return { v: decodeValue<T>(payload) };
+      return { v: decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT) };
     } catch (err) {
+      this.processed(seq);
       this.port?.fail(err as Error);
       subscriber.error(err);
       return undefined;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
+import { preview } from '../bus/frames.js';
 
 /** Encodes a value for the wire; throws InvalidArgumentError for what JSON cannot carry. */
 export function encodeValue(value: unknown): string {
@@ -14,11 +15,14 @@ export function encodeValue(value: unknown): string {
   return json;
 }
 
-/** Decodes a payload from the wire; throws ProtocolError when it is not JSON. */
-export function decodeValue<T>(payload: string): T {
+/**
+ * Decodes JSON text from the wire or an input; throws ProtocolError when it is not JSON, with a
+ * message made of `what` (what the text is), a preview of it, and `hint` (what to do).
+ */
+export function decodeValue<T>(text: string, what: string, hint: string): T {
   try {
-    return JSON.parse(payload) as T;
+    return JSON.parse(text) as T;
   } catch {
-    throw new ProtocolError('received a data frame whose payload is not valid JSON');
+    throw new ProtocolError(`${what} is not valid JSON (${preview(text)}): ${hint}`);
   }
 }

@@ -29,6 +29,8 @@ export function readableOf<T>(source: AsyncIterable<T>): Readable {
   return Readable.from(source, { objectMode: true });
 }
 
+const LINE_HINT = 'each line of the input must be one JSON value';
+
 /**
  * Reads NDJSON bytes from `input` (such as `process.stdin`) and sends each value, `null`
  * included, into `target` (a queue or a pipe end), then ends it. Lines go through the same
@@ -47,10 +49,10 @@ export async function sendNdjson(
       decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       const batch = lines;
       lines = [];
-      for (const line of batch) yield decodeValue(line);
+      for (const line of batch) yield decodeValue(line, 'a line of the NDJSON input', LINE_HINT);
     }
     decoder.push(Buffer.from('\n')); // a last line without its newline
-    for (const line of lines) yield decodeValue(line);
+    for (const line of lines) yield decodeValue(line, 'a line of the NDJSON input', LINE_HINT);
   }
   await target.sendAll(values());
   await target.end();

@@ -189,16 +189,6 @@ const cases: Case[] = [
     code: 'ERR_CREDIT_OVERRUN',
     message: /beyond the credit granted/,
   },
-  {
-    name: 'invalid JSON inside a data payload on a producer channel with credit',
-    before: async (raw) => {
-      raw.write('{"t":"open","c":1,"k":"queue","n":"jobs","r":"put"}\n');
-      expect(await untilCredit(raw, 1)).toBeGreaterThanOrEqual(1);
-    },
-    bad: '{"c":1,"d":nonsense}\n',
-    code: 'ERR_PROTOCOL',
-    message: /not valid JSON/,
-  },
 ];
 
 describe('a misbehaving session on a real Unix socket', () => {
@@ -238,6 +228,26 @@ describe('a misbehaving session on a real Unix socket', () => {
     await other.send(42);
     expect(await other.get()).toBe(42);
     expect(hub.stats().sessions).toBe(1);
+  });
+
+  it('a payload that is not JSON is routed untouched; the consumer drops it with ERR_PROTOCOL and it is never redelivered', async () => {
+    hub = await Hub.listen(sockPath, { maxLine: MAX_LINE });
+    const bus = await connect(sockPath);
+    cleanups.push(() => bus.close());
+    const queue = bus.queue<string>('jobs');
+    const raw = await rawClient(hub);
+    raw.write(HELLO);
+    raw.write('{"t":"open","c":1,"k":"queue","n":"jobs","r":"put"}\n');
+    expect(await untilCredit(raw, 1)).toBeGreaterThanOrEqual(2);
+    raw.write('{"c":1,"d":nonsense}\n{"c":1,"d":"after"}\n');
+
+    const err = await firstValueFrom(queue.recv()).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/queue 'jobs' is not valid JSON \("nonsense"\): it was dropped, not redelivered/) });
+    // The consumer that failed gave back what it had not processed, at the front of the queue;
+    // the bad item, acknowledged, is not among it.
+    expect(await firstValueFrom(queue.recv())).toBe('after');
+    // The sender is not cut off: the hub does not look inside payloads.
+    expect(raw.lines.map((l) => JSON.parse(l) as Parsed).filter((f) => f.t === 'error')).toEqual([]);
   });
 
   it('a bad session among several: only it is closed', async () => {

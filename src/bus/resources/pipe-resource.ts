@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, PeerGoneError, PipeBusyError, ProtocolError } from '../../errors.js';
-import { isJsonPayload } from '../json-check.js';
+import { InvalidArgumentError, PeerGoneError, PipeBusyError } from '../../errors.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 import type { Resource, ResourceHost } from './resource.js';
@@ -70,7 +69,6 @@ export class PipeResource implements Resource {
         else me.held += n;
       },
       data: (payload) => {
-        if (!isJsonPayload(payload)) throw new ProtocolError(`data on pipe '${this.name}' is not valid JSON`);
         me.port.checkPayload(payload);
         this.other(me)!.port.send(payload);
       },

@@ -1,7 +1,6 @@
 import { EndedError, ProtocolError } from '../../errors.js';
 import { Deque } from '../deque.js';
 import type { SeqRange } from '../frames.js';
-import { isJsonPayload } from '../json-check.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 import { intOption, sameOption, type Resource, type ResourceHost } from './resource.js';
@@ -113,7 +112,6 @@ export class QueueResource implements Resource {
   private put(p: Producer, payload: string, seq: number): void {
     // An item that could not be framed again for every consumer's channel id is refused here.
     p.port.checkPayload(payload);
-    if (!isJsonPayload(payload)) throw new ProtocolError(`data on queue '${this.name}' is not valid JSON`);
     if (p.ended || this.ended) {
       p.port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
       return;
