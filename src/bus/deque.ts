@@ -37,6 +37,17 @@ export class Deque<T> {
     return this.size === 0 ? undefined : this.buf[this.head];
   }
 
+  /** The item at index `i` from the front (undefined outside 0 to length − 1). */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.size ? this.buf[(this.head + i) & (this.buf.length - 1)] : undefined;
+  }
+
+  /** Replaces the item at index `i` from the front; `i` must be within 0 to length − 1. */
+  set(i: number, item: T): void {
+    if (i < 0 || i >= this.size) throw new RangeError(`index ${i} outside a deque of ${this.size}`);
+    this.buf[(this.head + i) & (this.buf.length - 1)] = item;
+  }
+
   private grow(): void {
     const next: (T | undefined)[] = new Array(this.buf.length * 2);
     for (let i = 0; i < this.size; i++) next[i] = this.buf[(this.head + i) & (this.buf.length - 1)];

@@ -7,6 +7,8 @@ import { decodeValue } from './json.js';
 /** Default receive credit: data frames a receiver lets the sender have in flight. */
 export const DEFAULT_PREFETCH = 1024;
 
+/** What `decode` returns for a payload that is not JSON (any JSON value, undefined aside, is valid). */
+const BAD = Symbol('bad payload');
 const BAD_PAYLOAD_HINT = 'it was dropped, not redelivered; its sender is not a hostbus client, or is broken: make it send JSON text';
 
 /** A received value with an explicit acknowledgement, for asynchronous processing. */
@@ -98,18 +100,18 @@ export class Inbound<T> {
           // its teardown has run.
           if (!active || subscriber.closed) return false;
           const value = this.decode(payload, seq, subscriber);
-          if (value === undefined) return true;
+          if (value === BAD) return true;
           if (manual) {
             unacked.set(seq, payload);
             subscriber.next({
-              value: value.v,
+              value,
               ack: () => {
                 if (active && unacked.delete(seq)) this.processed(seq);
               },
             });
           } else {
             current = seq;
-            subscriber.next(value.v);
+            subscriber.next(value);
             // The teardown may have counted it already (an unsubscribe inside `next`).
             if (current === seq) {
               current = 0;
@@ -158,14 +160,14 @@ export class Inbound<T> {
    * JSON (from a sender that is not hostbus) is caught here: it counts as processed, so that it is
    * acknowledged and never redelivered to another consumer, and the channel fails with it.
    */
-  private decode(payload: string, seq: number, subscriber: Subscriber<unknown>): { v: T } | undefined {
+  private decode(payload: string, seq: number, subscriber: Subscriber<unknown>): T | typeof BAD {
     try {
-      return { v: decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT) };
+      return decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT);
     } catch (err) {
       this.processed(seq);
       this.port?.fail(err as Error);
       subscriber.error(err);
-      return undefined;
+      return BAD;
     }
   }
 

@@ -107,8 +107,13 @@ export class Sender {
     const json = encodeValue(value);
     const tooLarge = this.oversize(json);
     if (tooLarge) throw tooLarge;
-    this.waiting.push({ json });
-    this.drain();
+    const port = this.port;
+    // Nothing waits and there is credit: straight out, with nothing allocated to wait.
+    if (port && this.waiting.length === 0 && port.credit > 0) port.send(json);
+    else {
+      this.waiting.push({ json });
+      this.drain();
+    }
   }
 
   /** Ends the stream after what was sent; with `err`, ends it in error. */
@@ -228,9 +233,17 @@ export class Sender {
 
   private onAck(ranges: SeqRange[]): void {
     // `ackedTo` only moves over a contiguous run: a value acked ahead of an earlier one (a
-    // receiver working concurrently) waits in `ahead` until the gap closes.
-    for (const [from, to] of ranges) {
-      for (let seq = Math.max(from, this.ackedTo + 1); seq <= to; seq++) this.ahead.add(seq);
+    // receiver working concurrently) waits in `ahead` until the gap closes. A range that starts
+    // at the run's end (the usual case) moves it at once. Ranges never reach past what was sent.
+    const sent = this.port?.sent ?? 0;
+    for (const [from, range] of ranges) {
+      const to = Math.min(range, sent);
+      if (from <= this.ackedTo + 1 && to > this.ackedTo) {
+        if (this.ahead.size > 0) for (let seq = this.ackedTo + 1; seq <= to; seq++) this.ahead.delete(seq);
+        this.ackedTo = to;
+      } else {
+        for (let seq = Math.max(from, this.ackedTo + 1); seq <= to; seq++) this.ahead.add(seq);
+      }
     }
     while (this.ahead.delete(this.ackedTo + 1)) this.ackedTo++;
     for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {

@@ -1,5 +1,6 @@
 import { EndedError, ProtocolError } from '../../errors.js';
 import { Deque } from '../deque.js';
+import { InFlight } from './in-flight.js';
 import type { SeqRange } from '../frames.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
@@ -18,7 +19,7 @@ interface Producer {
 
 interface Consumer {
   port: Port;
-  inflight: Map<number, string>;
+  inflight: InFlight;
   ended: boolean;
 }
 
@@ -94,7 +95,7 @@ export class QueueResource implements Resource {
   }
 
   private attachConsumer(port: Port): void {
-    const c: Consumer = { port, inflight: new Map(), ended: false };
+    const c: Consumer = { port, inflight: new InFlight(), ended: false };
     this.consumers.push(c);
     port.handler = {
       credit: () => this.dispatch(),
@@ -163,21 +164,13 @@ export class QueueResource implements Resource {
         this.items.unshift(item);
         continue;
       }
-      c.inflight.set(seq, item);
+      c.inflight.add(seq, item);
       this.inflight++;
     }
   }
 
   private ack(c: Consumer, ranges: SeqRange[]): void {
-    for (const [from, to] of ranges) {
-      // Never walk further than what was sent: a range is the peer's word, not a loop bound.
-      const last = Math.min(to, c.port.sent);
-      if (last - from + 1 > c.inflight.size) {
-        for (const seq of [...c.inflight.keys()]) if (seq >= from && seq <= last && c.inflight.delete(seq)) this.inflight--;
-      } else {
-        for (let seq = from; seq <= last; seq++) if (c.inflight.delete(seq)) this.inflight--;
-      }
-    }
+    for (const [from, to] of ranges) this.inflight -= c.inflight.ack(from, to);
     this.refill();
     this.checkEnd();
   }
@@ -185,10 +178,9 @@ export class QueueResource implements Resource {
   private detachConsumer(c: Consumer): void {
     const i = this.consumers.indexOf(c);
     if (i >= 0) this.consumers.splice(i, 1);
-    const back = [...c.inflight.values()];
+    const back = c.inflight.takeAll();
     this.inflight -= back.length;
     for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]!);
-    c.inflight.clear();
     this.dispatch();
     this.checkEnd();
     this.host.maybeIdle(this);
