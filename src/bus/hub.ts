@@ -18,7 +18,10 @@ export interface HubOptions {
   maxLine?: number;
   /** Keepalive interval of each session in ms (default 0: off; Unix sockets report a dead peer by closing). */
   keepaliveMs?: number;
-  /** Scheduler of batched flushes (default `asapScheduler`; virtual under `TestScheduler.run`). */
+  /**
+   * Scheduler of batched flushes. Default: a microtask on socket connections, `asapScheduler`
+   * for in-memory ones and the hub's own deferred work (virtual under `TestScheduler.run`).
+   */
   scheduler?: SchedulerLike;
 }
 
@@ -71,7 +74,7 @@ export class Hub implements ResourceHost {
     }
     const session: Session = new Session(wire, {
       role: 'hub',
-      scheduler: this.scheduler,
+      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
       accept: (port, open) => this.open(port, open),
       onClose: () => this.sessions.delete(session),
@@ -122,7 +125,7 @@ export class Hub implements ResourceHost {
       socket.destroy();
       return;
     }
-    this.serve(new SocketWire(socket, { maxLine: this.options.maxLine, scheduler: this.scheduler }));
+    this.serve(new SocketWire(socket, { maxLine: this.options.maxLine, ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}) }));
   }
 
   private open(port: Port, open: OpenRequest): void {

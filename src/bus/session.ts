@@ -14,7 +14,7 @@ export type OpenRequest = Extract<Frame, { t: 'open' }>;
 export interface SessionOptions {
   /** What this side is, sent in `hello` (`client`, `hub` or `peer`). */
   role: string;
-  /** Scheduler of coalesced flushes (default `asapScheduler`). */
+  /** Scheduler of coalesced flushes (default: the wire's `soon`, else `asapScheduler`). */
   scheduler?: SchedulerLike;
   /** Scheduler of keepalive timers (default `asyncScheduler`). */
   timerScheduler?: SchedulerLike;
@@ -52,12 +52,15 @@ export class Session implements PortHost {
   private pingsUnanswered = 0;
   private keepalive: Subscription | undefined;
   private readonly scheduler: SchedulerLike;
+  private readonly soon: (work: () => void) => void;
+  private readonly flushNow = (): void => this.flushDirty();
   private readonly maxChannels: number;
   /** The peer's `hello`, once it arrived. */
   peer: { role: string; name?: string } | undefined;
 
   constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
     this.scheduler = options.scheduler ?? asapScheduler;
+    this.soon = !options.scheduler && wire.soon ? (work) => wire.soon!(work) : (work) => void this.scheduler.schedule(work);
     this.maxChannels = options.maxChannels ?? 65_536;
     wire.start({
       line: (line) => this.onLine(line),
@@ -129,7 +132,7 @@ export class Session implements PortHost {
     this.dirty.push(port);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.scheduler.schedule(() => this.flushDirty());
+    this.soon(this.flushNow);
   }
 
   /** @internal PortHost */

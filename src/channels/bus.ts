@@ -17,7 +17,7 @@ export interface BusOptions {
   maxLine?: number;
   /** Keepalive interval in ms (default 0: off). */
   keepaliveMs?: number;
-  /** Scheduler of batched flushes (default `asapScheduler`). */
+  /** Scheduler of batched flushes (default: a microtask on a socket, `asapScheduler` in memory). */
   scheduler?: SchedulerLike;
   /**
    * How long the end of a direct named pipe that the hub told to accept waits for the other end

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { asapScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { ConnectionLostError, SlowPeerError } from '../errors.js';
 import { DEFAULT_MAX_LINE, LineDecoder } from './line-decoder.js';
 import { assertLineSize, type Wire, type WireSink } from './wire.js';
@@ -8,7 +8,10 @@ import { assertLineSize, type Wire, type WireSink } from './wire.js';
 export interface SocketWireOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number;
-  /** Scheduler of the batched flush (default `asapScheduler`: end of the current turn). */
+  /**
+   * Scheduler of the batched flush. Default: a microtask (`queueMicrotask`), the end of the
+   * current turn, with none of a scheduler's bookkeeping.
+   */
   scheduler?: SchedulerLike;
   /**
    * Most characters queued while the socket is not writable (default: 64 Mi, or 64 lines of
@@ -37,12 +40,16 @@ export class SocketWire implements Wire {
   private readonly maxQueued: number;
   private sink: WireSink | undefined;
   private done = false;
-  private readonly scheduler: SchedulerLike;
+  private readonly scheduler: SchedulerLike | undefined;
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
   private readonly decoder: LineDecoder;
 
   constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
-    this.scheduler = options.scheduler ?? asapScheduler;
+    this.scheduler = options.scheduler;
     this.maxQueued = options.maxQueued ?? Math.max(64 * 1024 * 1024, 64 * this.maxLine);
     this.decoder = new LineDecoder((line) => this.sink?.line(line), this.maxLine);
     socket.pause();
@@ -85,11 +92,13 @@ export class SocketWire implements Wire {
     }
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
-      this.scheduler.schedule(() => {
-        this.scheduled = false;
-        this.flush();
-      });
+      this.soon(this.run);
     }
+  }
+
+  soon(work: () => void): void {
+    if (this.scheduler) this.scheduler.schedule(work);
+    else queueMicrotask(work);
   }
 
   end(force = false): void {

@@ -24,6 +24,11 @@ export interface Wire {
   end(force?: boolean): void;
   /** Closes at once, dropping what is queued. `sink.closed` follows. */
   destroy(err?: Error): void;
+  /**
+   * Runs `work` by the end of the current turn, as this wire's own flush is scheduled; the owner
+   * schedules its coalesced frames with it. Without it, the owner uses its own scheduler.
+   */
+  soon?(work: () => void): void;
 }
 
 /** What a wire reports to its owner. */
