@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { ClosedError, InvalidArgumentError, PipeBusyError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
+import { InFlight } from '../bus/in-flight.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { decodeValue } from './json.js';
 
@@ -93,7 +94,10 @@ export class Inbound<T> {
       let active = true;
       let current = 0;
       // Delivered with recvWithAck and not acknowledged yet: given back if the subscriber leaves.
-      const unacked = new Map<number, string>();
+      const unacked = new InFlight<string>();
+      const settle = (seq: number): void => {
+        if (active && unacked.ack(seq, seq) === 1) this.processed(seq);
+      };
       const reader: Reader = {
         deliver: (payload, seq) => {
           // A subscriber that left inside `next` (first(), take(n)) gets nothing more, even before
@@ -102,13 +106,9 @@ export class Inbound<T> {
           const value = this.decode(payload, seq, subscriber);
           if (value === BAD) return true;
           if (manual) {
-            unacked.set(seq, payload);
-            subscriber.next({
-              value,
-              ack: () => {
-                if (active && unacked.delete(seq)) this.processed(seq);
-              },
-            });
+            unacked.add(seq, payload);
+            // `ack` is a closure, so that a destructured `{ value, ack }` works too.
+            subscriber.next({ value, ack: () => settle(seq) });
           } else {
             current = seq;
             subscriber.next(value);
@@ -147,8 +147,8 @@ export class Inbound<T> {
   }
 
   /** Puts values delivered but not acknowledged back at the front, for the next subscriber. */
-  private giveBack(unacked: Map<number, string>): void {
-    const back = [...unacked];
+  private giveBack(unacked: InFlight<string>): void {
+    const back = unacked.takeAll();
     for (let k = back.length - 1; k >= 0; k--) {
       const [seq, payload] = back[k]!;
       this.inbox.unshift([payload, seq]);

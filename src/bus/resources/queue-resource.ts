@@ -1,6 +1,6 @@
 import { EndedError, ProtocolError } from '../../errors.js';
 import { Deque } from '../deque.js';
-import { InFlight } from './in-flight.js';
+import { InFlight } from '../in-flight.js';
 import type { SeqRange } from '../frames.js';
 import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
@@ -19,7 +19,7 @@ interface Producer {
 
 interface Consumer {
   port: Port;
-  inflight: InFlight;
+  inflight: InFlight<string>;
   ended: boolean;
 }
 
@@ -180,7 +180,7 @@ export class QueueResource implements Resource {
     if (i >= 0) this.consumers.splice(i, 1);
     const back = c.inflight.takeAll();
     this.inflight -= back.length;
-    for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]!);
+    for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
     this.dispatch();
     this.checkEnd();
     this.host.maybeIdle(this);

@@ -1,4 +1,4 @@
-import { Deque } from '../deque.js';
+import { Deque } from './deque.js';
 
 /**
  * Items delivered on one channel and not acknowledged yet, kept in the order of their sequence
@@ -6,8 +6,8 @@ import { Deque } from '../deque.js';
  * leaves a hole until every earlier item is acknowledged too. Bound: what the channel's credit
  * let out, holes included.
  */
-export class InFlight {
-  private readonly slots = new Deque<string | undefined>();
+export class InFlight<T> {
+  private readonly slots = new Deque<T | undefined>();
   /** Sequence number of the first slot. */
   private first = 1;
   private live = 0;
@@ -17,8 +17,8 @@ export class InFlight {
     return this.live;
   }
 
-  /** Records `item`, sent as `seq` (after every seq added before it). */
-  add(seq: number, item: string): void {
+  /** Records `item` (not undefined), sent as `seq` (after every seq added before it). */
+  add(seq: number, item: T): void {
     if (this.slots.length === 0) this.first = seq;
     while (this.first + this.slots.length < seq) this.slots.push(undefined);
     this.slots.push(item);
@@ -48,12 +48,13 @@ export class InFlight {
     return n;
   }
 
-  /** Takes every item still in flight, in order, and leaves this empty. */
-  takeAll(): string[] {
-    const out: string[] = [];
+  /** Takes every item still in flight with its seq, in order, and leaves this empty. */
+  takeAll(): [number, T][] {
+    const out: [number, T][] = [];
     while (this.slots.length > 0) {
+      const seq = this.first++;
       const item = this.slots.shift();
-      if (item !== undefined) out.push(item);
+      if (item !== undefined) out.push([seq, item]);
     }
     this.live = 0;
     return out;
