@@ -27,7 +27,12 @@ export type Frame =
 
 /** Encodes a data frame around an already-encoded JSON payload. */
 export function encodeData(channel: number, payloadJson: string): string {
-  return '{"c":' + channel + ',"d":' + payloadJson + '}';
+  return dataHeader(channel) + payloadJson + '}';
+}
+
+/** What a data frame of `channel` starts with: `{"c":ID,"d":` (a port keeps its own). */
+export function dataHeader(channel: number): string {
+  return '{"c":' + channel + ',"d":';
 }
 
 /** Encodes any frame but data. */
@@ -43,10 +48,8 @@ const DATA_PREFIX = '{"c":';
  * field by field. Throws {@link ProtocolError} on anything that is not a valid frame.
  */
 export function parseFrame(line: string): Frame {
-  if (line.startsWith(DATA_PREFIX)) {
-    const fast = sliceData(line);
-    if (fast) return fast;
-  }
+  const fast = sliceData(line);
+  if (fast) return fast;
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -58,17 +61,40 @@ export function parseFrame(line: string): Frame {
 
 /** `{"c":123,"d":...}` → data frame, or undefined when the line is not in that exact shape. */
 function sliceData(line: string): Frame | undefined {
+  const c = dataChannel(line);
+  return c === 0 ? undefined : { t: 'data', c, d: dataPayload(line, c) };
+}
+
+/**
+ * The channel id of a data frame in the exact shape `{"c":ID,"d":PAYLOAD}` that hostbus writes
+ * (ID without leading zeros, at most 9 digits; a payload of at least one character), or 0 when
+ * `line` is not in that shape. For the hot path: nothing is allocated.
+ */
+export function dataChannel(line: string): number {
+  if (!line.startsWith(DATA_PREFIX)) return 0;
   let i = DATA_PREFIX.length;
   let id = 0;
   const start = i;
   for (let ch = line.charCodeAt(i); ch >= 48 && ch <= 57; ch = line.charCodeAt(++i)) {
     id = id * 10 + (ch - 48);
   }
-  if (id === 0 || line.charCodeAt(start) === 48 || i - start > 9 || !line.startsWith(',"d":', i)) return undefined;
-  if (line.charCodeAt(line.length - 1) !== 125 /* } */) return undefined;
-  const d = line.slice(i + 5, line.length - 1);
-  if (d.length === 0) return undefined;
-  return { t: 'data', c: id, d };
+  if (id === 0 || line.charCodeAt(start) === 48 || i - start > 9 || !line.startsWith(',"d":', i)) return 0;
+  if (line.charCodeAt(line.length - 1) !== 125 /* } */ || line.length <= i + 6) return 0;
+  return id;
+}
+
+/** The payload of a line that {@link dataChannel} read as a data frame of channel `c`. */
+export function dataPayload(line: string, c: number): string {
+  return line.slice(DATA_PREFIX.length + digits(c) + 5, line.length - 1);
+}
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
 }
 
 function checkFrame(raw: unknown, line: string): Frame {

@@ -1,5 +1,5 @@
 import { ClosedError, CreditOverrunError, FrameTooLargeError, errorToWire } from '../errors.js';
-import { encodeControl, encodeData, type SeqRange } from './frames.js';
+import { dataHeader, encodeControl, type SeqRange } from './frames.js';
 
 /** Bytes a data frame adds around its payload, at most: `{"c":` + a channel id + `,"d":` + `}`. */
 export const FRAME_OVERHEAD = 32;
@@ -51,18 +51,22 @@ export class Port {
   private pendingGrant = 0;
   private pendingAcks: SeqRange[] = [];
   private dirty = false;
+  /** `{"c":ID,"d":`, made once. */
+  private readonly header: string;
 
   constructor(
     readonly id: number,
     private readonly host: PortHost,
     public handler: PortHandler = {},
-  ) {}
+  ) {
+    this.header = dataHeader(id);
+  }
 
   /** Sends one data frame of already-encoded JSON; returns its sequence number. */
   send(payloadJson: string): number {
     if (this.state !== 'open') throw new ClosedError(`channel ${this.id} is closed`);
     if (this.credit <= 0) throw new CreditOverrunError(`no credit to send on channel ${this.id}`);
-    this.host.write(encodeData(this.id, payloadJson));
+    this.host.write(this.header + payloadJson + '}');
     this.credit--;
     return ++this.sent;
   }

@@ -4,7 +4,7 @@ import {
   errorFromWire, errorToWire,
 } from '../errors.js';
 import type { Wire } from '../transport/wire.js';
-import { PROTOCOL_VERSION, encodeControl, parseFrame, preview, type Frame } from './frames.js';
+import { PROTOCOL_VERSION, dataChannel, dataPayload, encodeControl, parseFrame, preview, type Frame } from './frames.js';
 import { Port, type PortHandler, type PortHost } from './port.js';
 
 /** An `open` frame as the accepting side sees it. */
@@ -151,7 +151,10 @@ export class Session implements PortHost {
     if (this.over) return;
     this.heardFrom = true;
     try {
-      this.dispatch(parseFrame(line), line);
+      // Data frames in hostbus's own spelling skip the frame object: the hot path.
+      const c = this.helloSeen ? dataChannel(line) : 0;
+      if (c !== 0) this.port(c, line).onData(dataPayload(line, c));
+      else this.dispatch(parseFrame(line), line);
     } catch (err) {
       if (err instanceof HostbusError) this.fail(err);
       else throw err;
