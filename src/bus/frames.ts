@@ -13,7 +13,7 @@ export type SeqRange = [number, number];
  */
 export type Frame =
   | { t: 'data'; c: number; d: string }
-  | { t: 'hello'; v: number; role: string; max?: number; name?: string }
+  | { t: 'hello'; v: number; role: string; max?: number; name?: string; checked?: boolean }
   | { t: 'open'; c: number; k: string; n: string; r: string; o?: Record<string, unknown> }
   | { t: 'opened'; c: number; i?: Record<string, unknown> }
   | { t: 'credit'; c: number; n: number }
@@ -154,10 +154,11 @@ function wireError(v: unknown, line: string): WireError {
   return { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message, code: e.code };
 }
 
-function optional(f: Record<string, unknown>, line: string): { max?: number; name?: string } {
-  const out: { max?: number; name?: string } = {};
+function optional(f: Record<string, unknown>, line: string): { max?: number; name?: string; checked?: boolean } {
+  const out: { max?: number; name?: string; checked?: boolean } = {};
   if (f.max !== undefined) out.max = int(f, 'max', line);
   if (typeof f.name === 'string') out.name = f.name;
+  if (f.checked === true) out.checked = true;
   return out;
 }
 

@@ -5,6 +5,7 @@ import {
 } from '../errors.js';
 import type { Wire } from '../transport/wire.js';
 import { PROTOCOL_VERSION, dataChannel, dataPayload, encodeControl, parseFrame, preview, type Frame } from './frames.js';
+import { isJsonPayload } from './json-check.js';
 import { Port, type PortHandler, type PortHost } from './port.js';
 
 /** An `open` frame as the accepting side sees it. */
@@ -45,6 +46,8 @@ export class Session implements PortHost {
   private flushScheduled = false;
   private nextId = 1;
   private helloSeen = false;
+  /** The peer vouched in its hello that its payloads are JSON: they are not checked here. */
+  private peerChecked = false;
   private over = false;
   private heardFrom = true;
   private closedHere = false;
@@ -68,7 +71,8 @@ export class Session implements PortHost {
       closed: (err) => this.finish(err),
       flushing: () => this.flushDirty(),
     });
-    this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine }));
+    // hostbus vouches for its payloads: each is JSON.stringify's output, or was checked on receipt.
+    this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine, checked: true }));
     if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);
   }
 
@@ -153,8 +157,12 @@ export class Session implements PortHost {
     try {
       // Data frames in hostbus's own spelling skip the frame object: the hot path.
       const c = this.helloSeen ? dataChannel(line) : 0;
-      if (c !== 0) this.port(c, line).onData(dataPayload(line, c));
-      else this.dispatch(parseFrame(line), line);
+      if (c === 0) return this.dispatch(parseFrame(line), line);
+      const payload = dataPayload(line, c);
+      if (!this.peerChecked && !isJsonPayload(payload)) {
+        throw new ProtocolError(`the payload of a data frame is not valid JSON: ${preview(line)}`);
+      }
+      this.port(c, line).onData(payload);
     } catch (err) {
       if (err instanceof HostbusError) this.fail(err);
       else throw err;
@@ -168,6 +176,7 @@ export class Session implements PortHost {
         throw new VersionError(`peer speaks protocol version ${f.v}, this side speaks ${PROTOCOL_VERSION}: upgrade the older side`);
       }
       this.helloSeen = true;
+      this.peerChecked = f.checked === true;
       this.peer = f.name === undefined ? { role: f.role } : { role: f.role, name: f.name };
       return;
     }

@@ -36,6 +36,30 @@ describe('InFlight', () => {
     expect(f.takeAll()).toEqual([[13, 'item-13']]);
   });
 
+  it('stays bounded when the oldest item is never acknowledged and every later one is', () => {
+    const f = new InFlight<string>();
+    f.add(1, 'held');
+    for (let seq = 2; seq <= 100_000; seq++) {
+      f.add(seq, `item-${seq}`);
+      expect(f.ack(seq, seq)).toBe(1);
+      expect(f.slots).toBeLessThanOrEqual(2 * f.size + 64);
+    }
+    expect(f.size).toBe(1);
+    expect(f.ack(1, 1)).toBe(1);
+    expect(f.slots).toBe(0);
+  });
+
+  it('acks ranges across holes and after a compaction, and counts each item once', () => {
+    const f = filled(1, 400);
+    for (let seq = 2; seq <= 400; seq++) if (seq % 4 !== 1) f.ack(seq, seq); // 300 holes
+    expect(f.size).toBe(100); // 1, 5, 9 ... 397
+    expect(f.slots).toBeLessThanOrEqual(2 * 100 + 64);
+    expect(f.ack(2, 100)).toBe(24); // 5 ... 97
+    expect(f.ack(2, 100)).toBe(0);
+    expect(f.ack(301, 10_000)).toBe(25); // 301 ... 397
+    expect(f.takeAll().map(([seq]) => seq)).toEqual([1, ...Array.from({ length: 50 }, (_, k) => 101 + 4 * k)]);
+  });
+
   it('a seq that was never added (a send that failed) is a hole', () => {
     const f = new InFlight<string>();
     f.add(1, 'a');

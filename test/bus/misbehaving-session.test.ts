@@ -86,7 +86,7 @@ async function rawClient(hubNow: Hub, sessions = 2): Promise<RawClient> {
   const raw = await RawClient.open(sockPath);
   cleanups.push(() => raw.socket.destroy());
   const hello = JSON.parse(await raw.next()) as Parsed;
-  expect(hello).toEqual({ t: 'hello', v: 1, role: 'hub', max: MAX_LINE });
+  expect(hello).toEqual({ t: 'hello', v: 1, role: 'hub', max: MAX_LINE, checked: true });
   expect(hubNow.stats().sessions).toBe(sessions);
   return raw;
 }
@@ -189,6 +189,26 @@ const cases: Case[] = [
     code: 'ERR_CREDIT_OVERRUN',
     message: /beyond the credit granted/,
   },
+  {
+    name: 'invalid JSON inside a data payload from a peer that does not vouch for its payloads',
+    before: async (raw) => {
+      raw.write('{"t":"open","c":1,"k":"queue","n":"jobs","r":"put"}\n');
+      expect(await untilCredit(raw, 1)).toBeGreaterThanOrEqual(1);
+    },
+    bad: '{"c":1,"d":nonsense}\n',
+    code: 'ERR_PROTOCOL',
+    message: /not valid JSON/,
+  },
+  {
+    name: 'a payload that would smuggle a key into the relayed frame',
+    before: async (raw) => {
+      raw.write('{"t":"open","c":1,"k":"queue","n":"jobs","r":"put"}\n');
+      expect(await untilCredit(raw, 1)).toBeGreaterThanOrEqual(1);
+    },
+    bad: '{"c":1,"d":1,"t":"end"}\n',
+    code: 'ERR_PROTOCOL',
+    message: /not valid JSON/,
+  },
 ];
 
 describe('a misbehaving session on a real Unix socket', () => {
@@ -230,13 +250,13 @@ describe('a misbehaving session on a real Unix socket', () => {
     expect(hub.stats().sessions).toBe(1);
   });
 
-  it('a payload that is not JSON is routed untouched; the consumer drops it with ERR_PROTOCOL and it is never redelivered', async () => {
+  it('a peer that vouches for its payloads and lies: the hub routes the bad one untouched, the consumer drops it with ERR_PROTOCOL, and it is never redelivered', async () => {
     hub = await Hub.listen(sockPath, { maxLine: MAX_LINE });
     const bus = await connect(sockPath);
     cleanups.push(() => bus.close());
     const queue = bus.queue<string>('jobs');
     const raw = await rawClient(hub);
-    raw.write(HELLO);
+    raw.write('{"t":"hello","v":1,"role":"client","checked":true}\n');
     raw.write('{"t":"open","c":1,"k":"queue","n":"jobs","r":"put"}\n');
     expect(await untilCredit(raw, 1)).toBeGreaterThanOrEqual(2);
     raw.write('{"c":1,"d":nonsense}\n{"c":1,"d":"after"}\n');
@@ -246,7 +266,7 @@ describe('a misbehaving session on a real Unix socket', () => {
     // The consumer that failed gave back what it had not processed, at the front of the queue;
     // the bad item, acknowledged, is not among it.
     expect(await firstValueFrom(queue.recv())).toBe('after');
-    // The sender is not cut off: the hub does not look inside payloads.
+    // The sender is not cut off: the hub does not look inside the payloads of a peer that vouches.
     expect(raw.lines.map((l) => JSON.parse(l) as Parsed).filter((f) => f.t === 'error')).toEqual([]);
   });
 
