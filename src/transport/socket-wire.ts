@@ -4,6 +4,14 @@ import { ConnectionLostError, SlowPeerError } from '../errors.js';
 import { DEFAULT_MAX_LINE, LineDecoder } from './line-decoder.js';
 import { assertLineSize, type Wire, type WireSink } from './wire.js';
 
+/**
+ * Most characters in one `socket.write` (a longer line goes alone). Strings and buffers over
+ * 128 KiB are V8 large objects and malloc'd mappings, fresh pages on every write: batches of
+ * 256 KiB cost the writer 1.7x (50-byte lines) to 2.9x (4 KiB lines) the CPU per message of
+ * 64 KiB ones (`node .build/bench/write-batch.js`; docs/benchmarks.md, step 12).
+ */
+export const WRITE_CHARS = 64 * 1024;
+
 /** Options of a socket wire. */
 export interface SocketWireOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
@@ -24,8 +32,8 @@ export interface SocketWireOptions {
 /**
  * A {@link Wire} over a `net.Socket` (Unix socket, named pipe, socketpair or TCP).
  *
- * Writes are batched: every line queued in one scheduler turn goes out in one `socket.write`.
- * When `write` returns false, nothing more is written until `drain`; lines queued meanwhile wait
+ * Writes are batched: the lines queued in one scheduler turn go out together, in writes of at
+ * most {@link WRITE_CHARS} characters. When `write` returns false, nothing more is written until `drain`; lines queued meanwhile wait
  * in this wire (their number is bounded by the credit the peer granted). Reads are decoded by a
  * {@link LineDecoder}; an oversized line stops reading and is reported as a `fault`.
  */
@@ -124,10 +132,7 @@ export class SocketWire implements Wire {
     }
     if (this.queued.length > 0) {
       this.sink?.flushing?.();
-      const data = this.queued.length === 1 ? this.queued[0] + '\n' : this.queued.join('\n') + '\n';
-      this.queued = [];
-      this.queuedChars = 0;
-      if (!this.socket.write(data)) this.blocked = true;
+      this.writeQueued();
     }
     // A graceful end sends FIN and reads on until the peer closes: closing with unread input would
     // reset the connection and lose what the peer sent last. A forced end (a peer that broke the
@@ -136,6 +141,25 @@ export class SocketWire implements Wire {
       if (this.forced) this.socket.destroySoon();
       else this.socket.end();
     }
+  }
+
+  /** Writes what is queued, {@link WRITE_CHARS} at a time, until done or the socket asks to wait. */
+  private writeQueued(): void {
+    const q = this.queued;
+    const n = q.length;
+    let from = 0;
+    while (from < n && !this.blocked) {
+      let to = from + 1;
+      let chars = q[from]!.length + 1;
+      while (to < n && chars + q[to]!.length < WRITE_CHARS) chars += q[to++]!.length + 1;
+      const batch = from === 0 && to === n ? q : q.slice(from, to);
+      batch.push(''); // the last newline, without a second copy of the batch
+      if (!this.socket.write(batch.join('\n'))) this.blocked = true;
+      from = to;
+    }
+    this.queued = from === n ? [] : q.slice(from, n);
+    this.queuedChars = 0;
+    for (const line of this.queued) this.queuedChars += line.length + 64;
   }
 
   private finish(err: Error | undefined): void {

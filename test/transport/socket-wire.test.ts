@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { perTestDir } from '../helpers.js';
 import { ConnectionLostError, FrameTooLargeError } from '../../src/errors.js';
 import { DEFAULT_MAX_LINE } from '../../src/transport/line-decoder.js';
-import { SocketWire, type SocketWireOptions } from '../../src/transport/socket-wire.js';
+import { SocketWire, WRITE_CHARS, type SocketWireOptions } from '../../src/transport/socket-wire.js';
 import type { WireSink } from '../../src/transport/wire.js';
 
 const t = perTestDir();
@@ -228,6 +228,27 @@ describe('SocketWire: writing', () => {
     expect(await peer.ended).toBe(lines.join('\n') + '\nnext turn\n');
   });
 
+  it('splits a large batch into writes of at most WRITE_CHARS characters; a longer line goes alone', async () => {
+    const { wire, wireSocket, raw } = await socketPair();
+    const writes = vi.spyOn(wireSocket, 'write');
+    const rec = recorder();
+    wire.start(rec.sink);
+    const peer = readAll(raw);
+    const lines = Array.from({ length: 100 }, (_, i) => `${i}:` + 'w'.repeat(3000));
+    lines.splice(50, 0, 'long:' + 'L'.repeat(WRITE_CHARS + 10));
+    for (const line of lines) wire.write(line);
+    await turn();
+    const chunks = writes.mock.calls.map((call) => call[0] as string);
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const chunk of chunks) {
+      expect(chunk.endsWith('\n')).toBe(true);
+      if (!chunk.startsWith('long:')) expect(chunk.length).toBeLessThanOrEqual(WRITE_CHARS);
+    }
+    expect(chunks).toContain(lines[50] + '\n');
+    wire.end();
+    expect(await peer.ended).toBe(lines.join('\n') + '\n');
+  });
+
   it('throws FrameTooLargeError on a line over maxLine and sends nothing of it', async () => {
     const { wire, raw } = await socketPair({ maxLine: 100 });
     const rec = recorder();
@@ -343,14 +364,15 @@ describe('SocketWire: ending and closing', () => {
     const lineOf = (i: number) => `${i}:` + 'q'.repeat(200);
     const TOTAL = 30_000;
     for (let i = 0; i < TOTAL / 2; i++) wire.write(lineOf(i));
-    await turn(); // first batch (3 MB) goes out and fills the socket: write() returns false
-    expect(writes).toHaveBeenCalledTimes(1);
-    expect(writes.mock.results[0]!.value).toBe(false);
+    await turn(); // 3 MB queued: writes go out until the socket is full and write() returns false
+    const written = writes.mock.results.length;
+    expect(writes.mock.results.map((r) => r.value)).toEqual([...Array<boolean>(written - 1).fill(true), false]);
+    expect(written).toBeLessThan(Math.ceil((TOTAL / 2) * 205 / WRITE_CHARS)); // the rest waits in the wire
     for (let i = TOTAL / 2; i < TOTAL; i++) wire.write(lineOf(i));
     wire.end();
     await turn();
     // Nothing more is written, nor the socket ended, until it drains.
-    expect(writes).toHaveBeenCalledTimes(1);
+    expect(writes).toHaveBeenCalledTimes(written);
     expect(ends).not.toHaveBeenCalled();
     expect(rec.closes).toEqual([]);
     const peer = readAll(raw);
