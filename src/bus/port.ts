@@ -12,6 +12,8 @@ export interface PortHandler {
   data?(payload: string, seq: number): void;
   /** The peer granted `n` more data frames. */
   credit?(n: number): void;
+  /** The connection takes writes again after {@link Port.canWrite} said no. */
+  writable?(): void;
   /** The peer took responsibility for the data frames in `ranges`. */
   ack?(ranges: SeqRange[]): void;
   /** The peer ended its direction: no data follows; `err` when it ended with an error. */
@@ -25,6 +27,8 @@ export interface PortHost {
   /** Largest line the connection carries, in bytes. */
   readonly maxLine: number;
   write(line: string): void;
+  /** True while the connection takes more; when false, `port.handler.writable` runs once it does. */
+  canWrite(port: Port): boolean;
   markDirty(port: Port): void;
   release(port: Port): void;
 }
@@ -69,6 +73,15 @@ export class Port {
     this.host.write(this.header + payloadJson + '}');
     this.credit--;
     return ++this.sent;
+  }
+
+  /**
+   * True while the connection takes more data now. When false (the socket is full, or a flush's
+   * worth is queued), the handler's `writable` runs once it does: a sender holds back until then,
+   * so that what waits is not encoded frames piling up in the wire.
+   */
+  canWrite(): boolean {
+    return this.host.canWrite(this);
   }
 
   /**

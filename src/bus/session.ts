@@ -43,6 +43,8 @@ export interface SessionOptions {
 export class Session implements PortHost {
   private readonly ports = new Map<number, Port>();
   private dirty: Port[] = [];
+  /** Ports told that the wire is full, to be told when it is not. */
+  private stalled = new Set<Port>();
   private flushScheduled = false;
   private nextId = 1;
   private helloSeen = false;
@@ -70,6 +72,7 @@ export class Session implements PortHost {
       fault: (err) => this.fail(err),
       closed: (err) => this.finish(err),
       flushing: () => this.flushDirty(),
+      writable: () => this.onWritable(),
     });
     // hostbus vouches for its payloads: each is JSON.stringify's output, or was checked on receipt.
     this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine, checked: true }));
@@ -132,6 +135,13 @@ export class Session implements PortHost {
   }
 
   /** @internal PortHost */
+  canWrite(port: Port): boolean {
+    if (this.wire.writable !== false) return true;
+    this.stalled.add(port);
+    return false;
+  }
+
+  /** @internal PortHost */
   markDirty(port: Port): void {
     this.dirty.push(port);
     if (this.flushScheduled) return;
@@ -142,6 +152,12 @@ export class Session implements PortHost {
   /** @internal PortHost */
   release(port: Port): void {
     if (this.ports.get(port.id) === port) this.ports.delete(port.id);
+  }
+
+  private onWritable(): void {
+    const ports = this.stalled;
+    this.stalled = new Set();
+    for (const port of ports) if (port.state === 'open') port.handler.writable?.();
   }
 
   private flushDirty(): void {
@@ -276,6 +292,7 @@ export class Session implements PortHost {
     const lost = err ?? (this.closedHere ? new ClosedError('the connection was closed by this side') : new ConnectionLostError('the connection closed'));
     const ports = [...this.ports.values()];
     this.ports.clear();
+    this.stalled.clear();
     for (const port of ports) port.onGone(lost, false);
     this.options.onClose?.(this.closedHere ? undefined : lost);
   }

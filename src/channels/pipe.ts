@@ -13,7 +13,7 @@ import { Sender } from './sender.js';
 export interface PipeOptions {
   /** Values this end may hold unprocessed at once: its receive credit (default 1,024). */
   prefetch?: number;
-  /** Most values this end keeps waiting for credit (default 65,536). */
+  /** Most values this end keeps waiting for credit or a full socket (default 65,536). */
   maxBuffer?: number;
   /**
    * Named pipes over a Unix socket or a Windows named pipe only (not `tcp://`): meet through the

@@ -14,7 +14,7 @@ export interface QueueOptions {
   maxsize?: number;
   /** How many producers must `end()` before the queue ends (default 1). */
   producers?: number;
-  /** Most values this handle keeps waiting for credit (default 65,536). */
+  /** Most values this handle keeps waiting for credit or a full socket (default 65,536). */
   maxBuffer?: number;
 }
 

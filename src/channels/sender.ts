@@ -28,7 +28,8 @@ interface Unacked {
  * promise when the receiving side acknowledges them.
  *
  * Bound: at most `maxBuffer` values wait for credit; one more gives ERR_BUFFER_OVERFLOW. Values
- * in flight are bounded by the credit the receiver granted. `end()` goes after every value sent
+ * in flight are bounded by the credit the receiver granted. A value goes out only while the
+ * connection takes more (the socket is not full): until then it waits here, as it does for credit. `end()` goes after every value sent
  * before it and resolves once all of them are acknowledged.
  */
 export class Sender {
@@ -60,8 +61,9 @@ export class Sender {
   }
 
   /** Port handler parts a sender needs; the owner merges them into its port's handler. */
-  readonly handler: Required<Pick<PortHandler, 'credit' | 'ack'>> = {
+  readonly handler: Required<Pick<PortHandler, 'credit' | 'writable' | 'ack'>> = {
     credit: () => this.drain(),
+    writable: () => this.drain(),
     ack: (ranges) => this.onAck(ranges),
   };
 
@@ -108,8 +110,8 @@ export class Sender {
     const tooLarge = this.oversize(json);
     if (tooLarge) throw tooLarge;
     const port = this.port;
-    // Nothing waits and there is credit: straight out, with nothing allocated to wait.
-    if (port && this.waiting.length === 0 && port.credit > 0) port.send(json);
+    // Nothing waits, there is credit and room: straight out, with nothing allocated to wait.
+    if (port && this.waiting.length === 0 && port.credit > 0 && port.canWrite()) port.send(json);
     else {
       this.waiting.push({ json });
       this.drain();
@@ -210,7 +212,7 @@ export class Sender {
   private drain(): void {
     const port = this.port;
     if (!port || this.failure) return;
-    while (this.waiting.length > 0 && port.credit > 0) {
+    while (this.waiting.length > 0 && port.credit > 0 && port.canWrite()) {
       const w = this.waiting.shift()!;
       let seq: number;
       try {

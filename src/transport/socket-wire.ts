@@ -12,6 +12,12 @@ import { assertLineSize, type Wire, type WireSink } from './wire.js';
  */
 export const WRITE_CHARS = 64 * 1024;
 
+/**
+ * Characters queued in one turn (counting 64 per line besides its own) past which the wire is
+ * not {@link SocketWire.writable} until its flush: about what a Unix socket's buffer takes.
+ */
+export const WRITE_AHEAD = 4 * WRITE_CHARS;
+
 /** Options of a socket wire. */
 export interface SocketWireOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
@@ -45,6 +51,8 @@ export class SocketWire implements Wire {
   private ending = false;
   private forced = false;
   private queuedChars = 0;
+  /** `writable` went false: the sink hears when it is true again. */
+  private stalled = false;
   private readonly maxQueued: number;
   private sink: WireSink | undefined;
   private done = false;
@@ -91,7 +99,8 @@ export class SocketWire implements Wire {
     assertLineSize(line, this.maxLine);
     this.queued.push(line);
     // Counted with a rough per-line overhead, so that many short lines count for what they cost.
-    if (this.blocked && (this.queuedChars += line.length + 64) > this.maxQueued && !this.forced) {
+    this.queuedChars += line.length + 64;
+    if (this.blocked && this.queuedChars > this.maxQueued && !this.forced) {
       this.forced = true; // once: the session's own error frame comes through here too
       this.sink?.fault(new SlowPeerError(
         `over ${this.maxQueued} characters wait to be written to a peer that does not read: closing the connection`,
@@ -102,6 +111,16 @@ export class SocketWire implements Wire {
       this.scheduled = true;
       this.soon(this.run);
     }
+  }
+
+  /**
+   * False while the socket is full or over {@link WRITE_AHEAD} characters wait for this turn's
+   * flush; reading false arms the sink's `writable` call.
+   */
+  get writable(): boolean {
+    if (!this.blocked && this.queuedChars < WRITE_AHEAD) return true;
+    this.stalled = true;
+    return false;
   }
 
   soon(work: () => void): void {
@@ -140,6 +159,9 @@ export class SocketWire implements Wire {
     if (this.ending && !this.blocked) {
       if (this.forced) this.socket.destroySoon();
       else this.socket.end();
+    } else if (this.stalled && !this.blocked) {
+      this.stalled = false;
+      this.sink?.writable?.();
     }
   }
 

@@ -29,6 +29,12 @@ export interface Wire {
    * schedules its coalesced frames with it. Without it, the owner uses its own scheduler.
    */
   soon?(work: () => void): void;
+  /**
+   * False while enough is queued on this wire: the socket is full, or a flush's worth waits for
+   * the end of the turn. A sender then holds its values back (where they wait unencoded, or not
+   * pulled at all) until the sink's `writable` runs. Absent: always writable.
+   */
+  readonly writable?: boolean;
 }
 
 /** What a wire reports to its owner. */
@@ -44,6 +50,8 @@ export interface WireSink {
    * credit) can join the same write, instead of costing one of its own.
    */
   flushing?(): void;
+  /** The wire takes writes again, after it was not {@link Wire.writable}. */
+  writable?(): void;
 }
 
 /** Throws FrameTooLargeError when `line` is over `maxLine` bytes (cheap for short lines). */

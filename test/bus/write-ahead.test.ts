@@ -1,0 +1,79 @@
+// A sender with plenty of credit and a peer that does not read: the values wait in the sender
+// (bounded by maxBuffer), not as encoded frames in the socket wire; they go out as the peer reads.
+import { once } from 'node:events';
+import { createServer, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { perTestDir } from '../helpers.js';
+import type { Port } from '../../src/bus/port.js';
+import { Session } from '../../src/bus/session.js';
+import { Sender } from '../../src/channels/sender.js';
+import { SocketWire, WRITE_AHEAD } from '../../src/transport/socket-wire.js';
+
+const t = perTestDir();
+
+/** A Session over a real Unix socket; `peer` is the raw other end, paused (it reads nothing yet). */
+async function sessionWithIdlePeer(): Promise<{ session: Session; peer: Socket }> {
+  const server = createServer();
+  server.listen(join(t.dir, 'ahead.sock'));
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const socket = connect(join(t.dir, 'ahead.sock'));
+  await once(socket, 'connect');
+  const [peer] = await accepted;
+  peer.pause();
+  const session = new Session(new SocketWire(socket), { role: 'client' });
+  t.defer(async () => {
+    session.close(true);
+    peer.destroy();
+    socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { session, peer };
+}
+
+describe('a sender and a full socket', () => {
+  it('queues at most WRITE_AHEAD in the wire, holds the rest, and sends all in order as the peer reads', async () => {
+    const { session, peer } = await sessionWithIdlePeer();
+    const N = 2_000;
+    const value = (i: number) => ({ i, pad: 'p'.repeat(4000) });
+    const sender = new Sender('test pipe');
+    let credited!: () => void;
+    const credit = new Promise<void>((resolve) => (credited = resolve));
+    const port: Port = session.open('pipe', 'p', 'end', undefined, {
+      ...sender.handler,
+      credit: (n) => {
+        sender.handler.credit(n);
+        credited();
+      },
+    });
+    peer.write('{"t":"hello","v":1,"role":"hub"}\n' + `{"t":"credit","c":${port.id},"n":${N}}\n`);
+    await credit;
+    sender.bind(port);
+
+    // Credit for all N, but the frames that go into the wire in one turn stop at WRITE_AHEAD.
+    for (let i = 0; i < N; i++) sender.push(value(i));
+    const frameChars = `{"c":${port.id},"d":${JSON.stringify(value(N))}}`.length + 64;
+    expect(port.sent).toBe(Math.ceil(WRITE_AHEAD / frameChars));
+    expect(port.credit).toBe(N - port.sent);
+
+    // The peer reads: every value arrives, once, in order, and the sender ends after the last.
+    const seen: number[] = [];
+    let buf = '';
+    peer.setEncoding('utf8');
+    peer.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith(`{"c":${port.id},"d":`)) continue;
+        seen.push((JSON.parse(line) as { d: { i: number } }).d.i);
+        if (seen.length === N) peer.write(`{"t":"ack","c":${port.id},"r":[[1,${N}]]}\n`);
+      }
+    });
+    const ended = sender.end();
+    peer.resume();
+    await ended;
+    expect(seen).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+});
