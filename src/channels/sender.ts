@@ -6,10 +6,12 @@ import { encodeValue } from './json.js';
 
 /** Default bound of the values waiting for credit on one sender. */
 export const DEFAULT_MAX_BUFFER = 65_536;
-/** `sendAll` stops pulling values when this many wait for credit... */
+/** `sendAll` stops pulling values when this many wait to go out, or this many characters... */
 const SEND_ALL_HIGH = 1024;
-/** ...and pulls again when they are down to this many. */
+const SEND_ALL_HIGH_CHARS = 256 * 1024;
+/** ...and pulls again when they are down to this many, and to this many characters. */
 const SEND_ALL_LOW = 256;
+const SEND_ALL_LOW_CHARS = 64 * 1024;
 
 interface Waiting {
   json: string;
@@ -35,6 +37,8 @@ interface Unacked {
 export class Sender {
   private port: Port | undefined;
   private readonly waiting = new Deque<Waiting>();
+  /** Characters of JSON in `waiting`. */
+  private waitingChars = 0;
   private readonly unacked = new Deque<Unacked>();
   private ackedTo = 0;
   private readonly ahead = new Set<number>();
@@ -87,6 +91,7 @@ export class Sender {
       const tooLarge = this.oversize(json);
       if (tooLarge) return reject(tooLarge);
       this.waiting.push({ json, resolve, reject });
+      this.waitingChars += json.length;
       this.drain();
     });
   }
@@ -114,6 +119,7 @@ export class Sender {
     if (port && this.waiting.length === 0 && port.credit > 0 && port.canWrite()) port.send(json);
     else {
       this.waiting.push({ json });
+      this.waitingChars += json.length;
       this.drain();
     }
   }
@@ -129,8 +135,9 @@ export class Sender {
   }
 
   /**
-   * Sends every value of `values`, pulling the next one only while fewer than `SEND_ALL_HIGH`
-   * wait for credit: lossless, bounded, and with no promise per value. Resolves once every value
+   * Sends every value of `values`, pulling the next one only while fewer than 1,024 values (and
+   * 256 Ki characters of JSON) wait to go out; it pulls again once they are down to 256 (and
+   * 64 Ki characters): lossless, bounded, and with no promise per value. Resolves once every value
    * was acknowledged; rejects on the first failure.
    */
   async sendAll(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
@@ -138,7 +145,7 @@ export class Sender {
       for await (const value of values) await this.pushWhenRoom(value);
     } else {
       for (const value of values) {
-        if (this.waiting.length >= SEND_ALL_HIGH) await this.room();
+        if (this.full()) await this.room();
         this.push(value);
       }
     }
@@ -146,13 +153,17 @@ export class Sender {
     if (this.failure) throw this.failure;
   }
 
-  /** Queues `value` once fewer than `SEND_ALL_HIGH` values wait for credit (the Writable path). */
+  /** Queues `value` once there is room by `sendAll`'s measure (the Writable path). */
   async pushWhenRoom(value: unknown): Promise<void> {
-    if (this.waiting.length >= SEND_ALL_HIGH) await this.room();
+    if (this.full()) await this.room();
     this.push(value);
   }
 
-  /** Resolves when the values waiting for credit are down to `SEND_ALL_LOW` (or the channel failed). */
+  private full(): boolean {
+    return this.waiting.length >= SEND_ALL_HIGH || this.waitingChars >= SEND_ALL_HIGH_CHARS;
+  }
+
+  /** Resolves when the values waiting are down to `SEND_ALL_LOW`, and their characters too (or the channel failed). */
   private room(): Promise<void> {
     return new Promise((resolve) => {
       this.roomWaiters.push(resolve);
@@ -161,7 +172,8 @@ export class Sender {
   }
 
   private checkRoom(): void {
-    if (this.roomWaiters.length > 0 && (this.failure || this.waiting.length <= SEND_ALL_LOW)) {
+    const low = this.waiting.length <= SEND_ALL_LOW && this.waitingChars <= SEND_ALL_LOW_CHARS;
+    if (this.roomWaiters.length > 0 && (this.failure || low)) {
       const waiters = this.roomWaiters;
       this.roomWaiters = [];
       for (const w of waiters) w();
@@ -181,6 +193,7 @@ export class Sender {
     if (this.failure) return;
     this.failure = err;
     for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject?.(err);
+    this.waitingChars = 0;
     for (let u = this.unacked.shift(); u; u = this.unacked.shift()) u.reject(err);
     if (this.ending && !this.endSettled) this.ending.reject(err);
     this.endSettled = true;
@@ -214,6 +227,7 @@ export class Sender {
     if (!port || this.failure) return;
     while (this.waiting.length > 0 && port.credit > 0 && port.canWrite()) {
       const w = this.waiting.shift()!;
+      this.waitingChars -= w.json.length;
       let seq: number;
       try {
         seq = port.send(w.json);
