@@ -51,6 +51,8 @@ export class Session implements PortHost {
   /** The peer vouched in its hello that its payloads are JSON: they are not checked here. */
   private peerChecked = false;
   private over = false;
+  /** A graceful close waits for the stalled ports' held values to go out before ending the wire. */
+  private closing = false;
   private heardFrom = true;
   private closedHere = false;
   private pongDue: number | undefined;
@@ -100,12 +102,17 @@ export class Session implements PortHost {
 
   /**
    * Closes the session: flushes what is queued, then ends the connection; gracefully (reading on
-   * until the peer closes), or with `force`, cut once the queue is written.
+   * until the peer closes), or with `force`, cut once the queue is written. A graceful close
+   * first lets senders that held values back for a full wire write them (within their credit).
    */
   close(force = false): void {
     if (this.over) return;
     this.closedHere = true;
     this.flushDirty();
+    if (!force && this.stalled.size > 0) {
+      this.closing = true; // onWritable ends the wire once no port waits for it
+      return;
+    }
     this.wire.end(force);
   }
 
@@ -154,10 +161,24 @@ export class Session implements PortHost {
     if (this.ports.get(port.id) === port) this.ports.delete(port.id);
   }
 
+  /**
+   * The wire takes writes again: stalled ports write in the order they stalled, until the wire is
+   * full again. A port that fills it stalls again behind those not served yet, so one bulk sender
+   * cannot keep the connection to itself.
+   */
   private onWritable(): void {
-    const ports = this.stalled;
+    const waiting = [...this.stalled];
     this.stalled = new Set();
-    for (const port of ports) if (port.state === 'open') port.handler.writable?.();
+    let i = 0;
+    for (; i < waiting.length && this.wire.writable !== false; i++) {
+      const port = waiting[i]!;
+      if (port.state === 'open') port.handler.writable?.();
+    }
+    if (i < waiting.length) this.stalled = new Set([...waiting.slice(i), ...this.stalled]);
+    if (this.closing && this.stalled.size === 0 && !this.over) {
+      this.flushDirty();
+      this.wire.end(false);
+    }
   }
 
   private flushDirty(): void {

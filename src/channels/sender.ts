@@ -4,7 +4,7 @@ import type { Port, PortHandler } from '../bus/port.js';
 import type { SeqRange } from '../bus/frames.js';
 import { encodeValue } from './json.js';
 
-/** Default bound of the values waiting for credit on one sender. */
+/** Default bound of the values waiting on one sender (for credit, or for a full socket). */
 export const DEFAULT_MAX_BUFFER = 65_536;
 /** `sendAll` stops pulling values when this many wait to go out, or this many characters... */
 const SEND_ALL_HIGH = 1024;
@@ -29,10 +29,10 @@ interface Unacked {
  * The send side of one channel: values wait here for credit, go out in order, and settle their
  * promise when the receiving side acknowledges them.
  *
- * Bound: at most `maxBuffer` values wait for credit; one more gives ERR_BUFFER_OVERFLOW. Values
- * in flight are bounded by the credit the receiver granted. A value goes out only while the
- * connection takes more (the socket is not full): until then it waits here, as it does for credit. `end()` goes after every value sent
- * before it and resolves once all of them are acknowledged.
+ * Bound: at most `maxBuffer` values wait here, for credit or for the connection to take more (a
+ * full socket); one more gives ERR_BUFFER_OVERFLOW. Values in flight are bounded by the credit the
+ * receiver granted. `end()` goes after every value sent before it and resolves once all of them
+ * are acknowledged.
  */
 export class Sender {
   private port: Port | undefined;
@@ -215,7 +215,7 @@ export class Sender {
     if (this.ending) return new EndedError(`${this.what} has ended: nothing more can be sent on it`);
     if (this.waiting.length >= this.maxBuffer) {
       return new BufferOverflowError(
-        `${this.what}: ${this.maxBuffer} values are already waiting for credit (maxBuffer): ` +
+        `${this.what}: ${this.maxBuffer} values are already waiting to go out (maxBuffer): ` +
           'await send(), or use a slower source',
       );
     }

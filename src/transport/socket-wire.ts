@@ -28,9 +28,10 @@ export interface SocketWireOptions {
    */
   scheduler?: SchedulerLike;
   /**
-   * Most characters queued while the socket is not writable (default: 64 Mi, or 64 lines of
-   * maxLine if that is more). Credit keeps a well-behaved peer far below it; a peer that keeps
-   * asking (pings, opens) without reading is cut off with ERR_SLOW_PEER.
+   * Most characters queued after the socket stopped taking writes (default: 64 Mi, or 64 lines
+   * of maxLine if that is more); the rest of the batch it could not take does not count. Credit
+   * keeps a well-behaved peer far below it; a peer that keeps asking (pings, opens) without
+   * reading is cut off with ERR_SLOW_PEER.
    */
   maxQueued?: number;
 }
@@ -39,18 +40,26 @@ export interface SocketWireOptions {
  * A {@link Wire} over a `net.Socket` (Unix socket, named pipe, socketpair or TCP).
  *
  * Writes are batched: the lines queued in one scheduler turn go out together, in writes of at
- * most {@link WRITE_CHARS} characters. When `write` returns false, nothing more is written until `drain`; lines queued meanwhile wait
- * in this wire (their number is bounded by the credit the peer granted). Reads are decoded by a
+ * most {@link WRITE_CHARS} characters. When `write` returns false, nothing more is written until
+ * `drain`; the rest of the turn's lines, and lines queued meanwhile, wait in this wire. What waits
+ * is bounded by its writers: a bus's senders hold back while the wire is not
+ * {@link SocketWire.writable}, the hub writes data only within the credit its peer granted, and
+ * anything else queued while the socket is full counts toward `maxQueued`. Reads are decoded by a
  * {@link LineDecoder}; an oversized line stops reading and is reported as a `fault`.
  */
 export class SocketWire implements Wire {
   readonly maxLine: number;
   private queued: string[] = [];
+  /** Lines of `queued` before this index were written already. */
+  private head = 0;
   private scheduled = false;
   private blocked = false;
   private ending = false;
   private forced = false;
+  /** Characters waiting in `queued`, counting 64 per line besides its text. */
   private queuedChars = 0;
+  /** The same count, for lines queued since the socket last took a write: what `maxQueued` caps. */
+  private sinceWrite = 0;
   /** `writable` went false: the sink hears when it is true again. */
   private stalled = false;
   private readonly maxQueued: number;
@@ -100,7 +109,10 @@ export class SocketWire implements Wire {
     this.queued.push(line);
     // Counted with a rough per-line overhead, so that many short lines count for what they cost.
     this.queuedChars += line.length + 64;
-    if (this.blocked && this.queuedChars > this.maxQueued && !this.forced) {
+    this.sinceWrite += line.length + 64;
+    // Lines left over from a write the socket could not take are not counted here: they are the
+    // credit-bounded data of an earlier turn, as when they waited in the socket's own buffer.
+    if (this.blocked && this.sinceWrite > this.maxQueued && !this.forced) {
       this.forced = true; // once: the session's own error frame comes through here too
       this.sink?.fault(new SlowPeerError(
         `over ${this.maxQueued} characters wait to be written to a peer that does not read: closing the connection`,
@@ -138,6 +150,7 @@ export class SocketWire implements Wire {
 
   destroy(err?: Error): void {
     this.queued = [];
+    this.head = 0;
     this.socket.destroy();
     this.finish(err);
   }
@@ -149,7 +162,7 @@ export class SocketWire implements Wire {
       if (this.ending && this.forced) this.destroy();
       return;
     }
-    if (this.queued.length > 0) {
+    if (this.queued.length > this.head) {
       this.sink?.flushing?.();
       this.writeQueued();
     }
@@ -169,7 +182,8 @@ export class SocketWire implements Wire {
   private writeQueued(): void {
     const q = this.queued;
     const n = q.length;
-    let from = 0;
+    let from = this.head;
+    this.sinceWrite = 0;
     while (from < n && !this.blocked) {
       let to = from + 1;
       let chars = q[from]!.length + 1;
@@ -177,17 +191,27 @@ export class SocketWire implements Wire {
       const batch = from === 0 && to === n ? q : q.slice(from, to);
       batch.push(''); // the last newline, without a second copy of the batch
       if (!this.socket.write(batch.join('\n'))) this.blocked = true;
+      this.queuedChars -= chars + 63 * (to - from);
       from = to;
     }
-    this.queued = from === n ? [] : q.slice(from, n);
-    this.queuedChars = 0;
-    for (const line of this.queued) this.queuedChars += line.length + 64;
+    if (from === n) {
+      this.queued = [];
+      this.head = 0;
+      this.queuedChars = 0;
+    } else if (from > 1024 && from * 2 > n) {
+      // Drop what was written once it is most of the array: each line is moved O(1) times.
+      this.queued = q.slice(from);
+      this.head = 0;
+    } else {
+      this.head = from;
+    }
   }
 
   private finish(err: Error | undefined): void {
     if (this.done) return;
     this.done = true;
     this.queued = [];
+    this.head = 0;
     this.sink?.closed(err);
   }
 }

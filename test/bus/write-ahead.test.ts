@@ -77,3 +77,82 @@ describe('a sender and a full socket', () => {
     expect(seen).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 });
+
+/** Calls `onFrame(channel, payload)` for each data frame the raw peer reads, once it resumes. */
+function readDataFrames(peer: Socket, onFrame: (c: number, d: unknown) => void): void {
+  let buf = '';
+  peer.setEncoding('utf8');
+  peer.on('data', (chunk: string) => {
+    buf += chunk;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const frame = JSON.parse(buf.slice(0, nl)) as { c?: number; d?: unknown; t?: string };
+      buf = buf.slice(nl + 1);
+      if (frame.t === undefined && frame.c !== undefined) onFrame(frame.c, frame.d);
+    }
+  });
+}
+
+/** Opens a pipe channel with a Sender on `session`, and has the raw peer grant it `n` credit. */
+async function creditedSender(session: Session, peer: Socket, name: string, n: number): Promise<{ sender: Sender; port: Port }> {
+  const sender = new Sender(`pipe '${name}'`);
+  let credited!: () => void;
+  const credit = new Promise<void>((resolve) => (credited = resolve));
+  const port = session.open('pipe', name, 'end', undefined, {
+    ...sender.handler,
+    credit: (k) => {
+      sender.handler.credit(k);
+      credited();
+    },
+  });
+  peer.write(`{"t":"credit","c":${port.id},"n":${n}}\n`);
+  await credit;
+  sender.bind(port);
+  return { sender, port };
+}
+
+describe('senders sharing a full socket', () => {
+  it('a sender that stalled behind a bulk sender goes next, not after all of its values', async () => {
+    const { session, peer } = await sessionWithIdlePeer();
+    peer.write('{"t":"hello","v":1,"role":"hub"}\n');
+    const N = 2_000;
+    const value = (i: number) => ({ i, pad: 'p'.repeat(4000) });
+    const bulk = await creditedSender(session, peer, 'bulk', N);
+    const small = await creditedSender(session, peer, 'small', 1);
+    for (let i = 0; i < N; i++) bulk.sender.push(value(i));
+    small.sender.push('hi'); // the wire is full: it waits behind the bulk sender
+    expect(small.port.sent).toBe(0);
+
+    const perTurn = Math.ceil(WRITE_AHEAD / (`{"c":${bulk.port.id},"d":${JSON.stringify(value(N))}}`.length + 64));
+    let bulkSeen = 0;
+    let bulkBeforeSmall = -1;
+    let allSeen!: () => void;
+    const done = new Promise<void>((resolve) => (allSeen = resolve));
+    readDataFrames(peer, (c) => {
+      if (c === bulk.port.id) bulkSeen++;
+      else if (c === small.port.id) bulkBeforeSmall = bulkSeen;
+      if (bulkSeen === N && bulkBeforeSmall >= 0) allSeen();
+    });
+    peer.resume();
+    await done;
+    // What the wire held when both stalled, then at most one more turn of the bulk sender.
+    expect(bulkBeforeSmall).toBeGreaterThanOrEqual(perTurn);
+    expect(bulkBeforeSmall).toBeLessThanOrEqual(2 * perTurn);
+  });
+
+  it('a graceful close writes the values a sender held back for the full socket, then ends', async () => {
+    const { session, peer } = await sessionWithIdlePeer();
+    peer.write('{"t":"hello","v":1,"role":"hub"}\n');
+    const N = 500;
+    const { sender, port } = await creditedSender(session, peer, 'p', N);
+    for (let i = 0; i < N; i++) sender.push({ i, pad: 'p'.repeat(4000) });
+    expect(port.sent).toBeLessThan(N); // the rest wait in the sender
+    session.close();
+
+    const seen: number[] = [];
+    readDataFrames(peer, (_c, d) => seen.push((d as { i: number }).i));
+    const ended = once(peer, 'end');
+    peer.resume();
+    await ended;
+    expect(seen).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+});

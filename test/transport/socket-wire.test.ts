@@ -338,6 +338,32 @@ describe('SocketWire: writing', () => {
   }, 60_000);
 });
 
+describe('SocketWire: maxQueued', () => {
+  it('counts what is queued after the socket filled up, not the rest of a batch it could not take', async () => {
+    const maxQueued = 1024 * 1024;
+    const { wire, raw } = await socketPair({ maxQueued });
+    raw.pause();
+    const rec = recorder();
+    wire.start(rec.sink);
+    // One turn of data its writer bounded (as credit bounds the hub's): 3 MiB, over maxQueued.
+    const big = 'd'.repeat(60_000);
+    const BIG = 50;
+    for (let i = 0; i < BIG; i++) wire.write(big);
+    await turn();
+    expect(wire.writable).toBe(false); // the socket took part of it and is full
+    // A control line in a later turn, with the rest of that batch still waiting: no fault.
+    wire.write('{"t":"ping","n":1}');
+    await turn();
+    expect(rec.faults).toEqual([]);
+    // Lines queued since the socket filled are what counts: past maxQueued, ERR_SLOW_PEER.
+    const line = 'p'.repeat(1000);
+    for (let i = 0; i < maxQueued / (line.length + 64) + 1 && rec.faults.length === 0; i++) wire.write(line);
+    expect(rec.faults.map((e) => (e as { code?: string }).code)).toEqual(['ERR_SLOW_PEER']);
+    wire.end(true); // as Session.fail does: cut off once the socket is full
+    await rec.closed;
+  });
+});
+
 describe('SocketWire: ending and closing', () => {
   it('end() flushes the lines queued in the same turn before closing', async () => {
     const { wire, raw } = await socketPair();
