@@ -51,7 +51,7 @@ export class Session implements PortHost {
   /** The peer vouched in its hello that its payloads are JSON: they are not checked here. */
   private peerChecked = false;
   private over = false;
-  /** A graceful close waits for the stalled ports' held values to go out before ending the wire. */
+  /** Within a graceful `close`: senders write what they hold (within credit), full wire or not. */
   private closing = false;
   private heardFrom = true;
   private closedHere = false;
@@ -103,16 +103,18 @@ export class Session implements PortHost {
   /**
    * Closes the session: flushes what is queued, then ends the connection; gracefully (reading on
    * until the peer closes), or with `force`, cut once the queue is written. A graceful close
-   * first lets senders that held values back for a full wire write them (within their credit).
+   * first has senders that held values back for a full wire write them (within their credit);
+   * what they are given after that is not sent.
    */
   close(force = false): void {
     if (this.over) return;
     this.closedHere = true;
-    this.flushDirty();
-    if (!force && this.stalled.size > 0) {
-      this.closing = true; // onWritable ends the wire once no port waits for it
-      return;
+    if (!force) {
+      this.closing = true;
+      this.onWritable();
+      this.closing = false;
     }
+    this.flushDirty();
     this.wire.end(force);
   }
 
@@ -143,6 +145,8 @@ export class Session implements PortHost {
 
   /** @internal PortHost */
   canWrite(port: Port): boolean {
+    // Once closed here, nothing more goes out: values wait in their sender and fail with the session.
+    if (this.closedHere) return this.closing;
     if (this.wire.writable !== false) return true;
     this.stalled.add(port);
     return false;
@@ -162,23 +166,20 @@ export class Session implements PortHost {
   }
 
   /**
-   * The wire takes writes again: stalled ports write in the order they stalled, until the wire is
-   * full again. A port that fills it stalls again behind those not served yet, so one bulk sender
-   * cannot keep the connection to itself.
+   * The wire takes writes again (or the session is closing): stalled ports write in the order they
+   * stalled, until the wire is full again. A port that fills it stalls again behind those not
+   * served yet, so one bulk sender cannot keep the connection to itself.
    */
   private onWritable(): void {
+    if (this.stalled.size === 0) return;
     const waiting = [...this.stalled];
     this.stalled = new Set();
     let i = 0;
-    for (; i < waiting.length && this.wire.writable !== false; i++) {
+    for (; i < waiting.length && (this.closing || this.wire.writable !== false); i++) {
       const port = waiting[i]!;
       if (port.state === 'open') port.handler.writable?.();
     }
     if (i < waiting.length) this.stalled = new Set([...waiting.slice(i), ...this.stalled]);
-    if (this.closing && this.stalled.size === 0 && !this.over) {
-      this.flushDirty();
-      this.wire.end(false);
-    }
   }
 
   private flushDirty(): void {

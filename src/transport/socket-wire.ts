@@ -28,10 +28,10 @@ export interface SocketWireOptions {
    */
   scheduler?: SchedulerLike;
   /**
-   * Most characters queued after the socket stopped taking writes (default: 64 Mi, or 64 lines
-   * of maxLine if that is more); the rest of the batch it could not take does not count. Credit
-   * keeps a well-behaved peer far below it; a peer that keeps asking (pings, opens) without
-   * reading is cut off with ERR_SLOW_PEER.
+   * Most characters queued while the socket is full, counted from its last `drain` (default:
+   * 64 Mi, or 64 lines of maxLine if that is more); the rest of a batch it could not take does
+   * not count. Credit keeps a well-behaved peer far below it; a peer that keeps asking (pings,
+   * opens) without reading is cut off with ERR_SLOW_PEER.
    */
   maxQueued?: number;
 }
@@ -58,7 +58,7 @@ export class SocketWire implements Wire {
   private forced = false;
   /** Characters waiting in `queued`, counting 64 per line besides its text. */
   private queuedChars = 0;
-  /** The same count, for lines queued since the socket last took a write: what `maxQueued` caps. */
+  /** The same count, for lines queued since the last flush (a drain): what `maxQueued` caps. */
   private sinceWrite = 0;
   /** `writable` went false: the sink hears when it is true again. */
   private stalled = false;
@@ -182,7 +182,8 @@ export class SocketWire implements Wire {
   private writeQueued(): void {
     const q = this.queued;
     const n = q.length;
-    let from = this.head;
+    const start = this.head;
+    let from = start;
     this.sinceWrite = 0;
     while (from < n && !this.blocked) {
       let to = from + 1;
@@ -198,11 +199,12 @@ export class SocketWire implements Wire {
       this.queued = [];
       this.head = 0;
       this.queuedChars = 0;
-    } else if (from > 1024 && from * 2 > n) {
-      // Drop what was written once it is most of the array: each line is moved O(1) times.
+    } else if (from * 2 > n) {
+      // Most of the array was written: keep a copy of the rest (each line is copied O(1) times).
       this.queued = q.slice(from);
       this.head = 0;
     } else {
+      q.fill('', start, from); // written: not kept alive here
       this.head = from;
     }
   }

@@ -103,6 +103,7 @@ async function creditedSender(session: Session, peer: Socket, name: string, n: n
       sender.handler.credit(k);
       credited();
     },
+    closed: (err) => sender.fail(err ?? new Error('closed')),
   });
   peer.write(`{"t":"credit","c":${port.id},"n":${n}}\n`);
   await credit;
@@ -154,5 +155,33 @@ describe('senders sharing a full socket', () => {
     peer.resume();
     await ended;
     expect(seen).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+});
+
+describe('closing with a sender that never runs dry', () => {
+  it('a graceful close writes what was held at the close, then ends, though the source goes on', async () => {
+    const { session, peer } = await sessionWithIdlePeer();
+    peer.write('{"t":"hello","v":1,"role":"hub"}\n');
+    const { sender, port } = await creditedSender(session, peer, 'p', 1_000_000);
+    let pulled = 0;
+    function* forever() {
+      for (;;) yield { i: pulled++, pad: 'p'.repeat(4000) };
+    }
+    const sending = sender.sendAll(forever()).then(() => 'resolved', (err: { code?: string }) => err.code);
+    expect(port.sent).toBeGreaterThan(0);
+    expect(port.sent).toBeLessThan(pulled); // the wire is full: the rest wait in the sender
+    const pulledAtClose = pulled;
+    session.close();
+
+    const seen: number[] = [];
+    readDataFrames(peer, (_c, d) => seen.push((d as { i: number }).i));
+    const ended = once(peer, 'end');
+    peer.resume();
+    await ended;
+    // Every value the sender held; the last one pulled was still in sendAll's hands, waiting for room.
+    expect(seen).toEqual(Array.from({ length: pulledAtClose - 1 }, (_, i) => i));
+    // What came after the close waited in the sender, and fails with the connection.
+    peer.end();
+    expect(await sending).toBe('ERR_CLOSED');
   });
 });
