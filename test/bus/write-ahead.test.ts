@@ -92,6 +92,16 @@ function readDataFrames(peer: Socket, onFrame: (c: number, d: unknown) => void):
   });
 }
 
+/** Resumes the raw peer; resolves with the `i` of each data frame it read once the connection ends. */
+async function readUntilEnd(peer: Socket): Promise<number[]> {
+  const seen: number[] = [];
+  readDataFrames(peer, (_c, d) => seen.push((d as { i: number }).i));
+  const ended = once(peer, 'end');
+  peer.resume();
+  await ended;
+  return seen;
+}
+
 /** Opens a pipe channel with a Sender on `session`, and has the raw peer grant it `n` credit. */
 async function creditedSender(session: Session, peer: Socket, name: string, n: number): Promise<{ sender: Sender; port: Port }> {
   const sender = new Sender(`pipe '${name}'`);
@@ -111,7 +121,7 @@ async function creditedSender(session: Session, peer: Socket, name: string, n: n
   return { sender, port };
 }
 
-describe('senders sharing a full socket', () => {
+describe('senders sharing a full socket, and closing', () => {
   it('a sender that stalled behind a bulk sender goes next, not after all of its values', async () => {
     const { session, peer } = await sessionWithIdlePeer();
     peer.write('{"t":"hello","v":1,"role":"hub"}\n');
@@ -148,17 +158,9 @@ describe('senders sharing a full socket', () => {
     for (let i = 0; i < N; i++) sender.push({ i, pad: 'p'.repeat(4000) });
     expect(port.sent).toBeLessThan(N); // the rest wait in the sender
     session.close();
-
-    const seen: number[] = [];
-    readDataFrames(peer, (_c, d) => seen.push((d as { i: number }).i));
-    const ended = once(peer, 'end');
-    peer.resume();
-    await ended;
-    expect(seen).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(await readUntilEnd(peer)).toEqual(Array.from({ length: N }, (_, i) => i));
   });
-});
 
-describe('closing with a sender that never runs dry', () => {
   it('a graceful close writes what was held at the close, then ends, though the source goes on', async () => {
     const { session, peer } = await sessionWithIdlePeer();
     peer.write('{"t":"hello","v":1,"role":"hub"}\n');
@@ -172,14 +174,8 @@ describe('closing with a sender that never runs dry', () => {
     expect(port.sent).toBeLessThan(pulled); // the wire is full: the rest wait in the sender
     const pulledAtClose = pulled;
     session.close();
-
-    const seen: number[] = [];
-    readDataFrames(peer, (_c, d) => seen.push((d as { i: number }).i));
-    const ended = once(peer, 'end');
-    peer.resume();
-    await ended;
     // Every value the sender held; the last one pulled was still in sendAll's hands, waiting for room.
-    expect(seen).toEqual(Array.from({ length: pulledAtClose - 1 }, (_, i) => i));
+    expect(await readUntilEnd(peer)).toEqual(Array.from({ length: pulledAtClose - 1 }, (_, i) => i));
     // What came after the close waited in the sender, and fails with the connection.
     peer.end();
     expect(await sending).toBe('ERR_CLOSED');
