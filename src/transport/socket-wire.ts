@@ -58,8 +58,8 @@ export class SocketWire implements Wire {
   private forced = false;
   /** Characters waiting in `queued`, counting 64 per line besides its text. */
   private queuedChars = 0;
-  /** The same count, for lines queued since the last flush (a drain): what `maxQueued` caps. */
-  private sinceWrite = 0;
+  /** The same count, for lines queued since the last flush (each drain flushes): what `maxQueued` caps. */
+  private sinceFlush = 0;
   /** `writable` went false: the sink hears when it is true again. */
   private stalled = false;
   private readonly maxQueued: number;
@@ -109,10 +109,10 @@ export class SocketWire implements Wire {
     this.queued.push(line);
     // Counted with a rough per-line overhead, so that many short lines count for what they cost.
     this.queuedChars += line.length + 64;
-    this.sinceWrite += line.length + 64;
+    this.sinceFlush += line.length + 64;
     // Lines left over from a write the socket could not take are not counted here: they are the
     // credit-bounded data of an earlier turn, as when they waited in the socket's own buffer.
-    if (this.blocked && this.sinceWrite > this.maxQueued && !this.forced) {
+    if (this.blocked && this.sinceFlush > this.maxQueued && !this.forced) {
       this.forced = true; // once: the session's own error frame comes through here too
       this.sink?.fault(new SlowPeerError(
         `over ${this.maxQueued} characters wait to be written to a peer that does not read: closing the connection`,
@@ -150,7 +150,6 @@ export class SocketWire implements Wire {
 
   destroy(err?: Error): void {
     this.queued = [];
-    this.head = 0;
     this.socket.destroy();
     this.finish(err);
   }
@@ -184,7 +183,7 @@ export class SocketWire implements Wire {
     const n = q.length;
     const start = this.head;
     let from = start;
-    this.sinceWrite = 0;
+    this.sinceFlush = 0;
     while (from < n && !this.blocked) {
       let to = from + 1;
       let chars = q[from]!.length + 1;
