@@ -63,12 +63,16 @@ export class UnsupportedError extends coded('ERR_UNSUPPORTED') {}
 export class ChildProcessError extends coded('ERR_CHILD_FAILED') {}
 /** An error raised by user code on the other side (for example `source$.error(e)` on a channel). */
 export class RemoteError extends coded('ERR_REMOTE') {}
+/** A limit of the hub or of a connection was reached (connections, channels, resources, characters held...). */
+export class LimitError extends coded('ERR_LIMIT') {}
+/** A hub is alive but cannot take the connection now (its queue of pending connections is full). */
+export class HubBusyError extends coded('ERR_HUB_BUSY') {}
 
 const classes = [
   ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
-  PipeBusyError, UnsupportedError, ChildProcessError, RemoteError,
+  PipeBusyError, UnsupportedError, ChildProcessError, RemoteError, LimitError, HubBusyError,
 ] as const;
 
 const byCode = new Map<string, new (message: string) => HostbusError>(

@@ -23,11 +23,44 @@ export interface HubOptions {
    * for in-memory ones and the hub's own deferred work (virtual under `TestScheduler.run`).
    */
   scheduler?: SchedulerLike;
+  /** Most connections served at once (default 1,024); one more gets a session error ERR_LIMIT and is closed. */
+  maxConnections?: number;
+  /** Most channels open at once on one connection (default 65,536); one more open fails with ERR_LIMIT. */
+  maxChannels?: number;
+  /** Most resources (queues, pipes, every later kind) the hub holds at once (default 65,536); an open that would make one more fails with ERR_LIMIT. */
+  maxResources?: number;
+  /**
+   * Most characters of items held in all queues together, queued or delivered and not yet
+   * acknowledged (default 512 Mi). At the limit producers get no more credit, and an item that
+   * would cross it fails its producer's channel with ERR_LIMIT.
+   */
+  maxQueuedChars?: number;
+  /** Most connections at once that have not finished their handshake (`hello`) (default 128); more are refused with ERR_LIMIT. */
+  maxPendingConnections?: number;
+  /** A connection that has not sent its `hello` within this many ms is dropped with ERR_LIMIT (default 5,000), keepalive or not. */
+  helloTimeoutMs?: number;
+  /** Most ended, forgotten queue names remembered so that a late consumer still completes (default 1,024). */
+  maxEndedQueues?: number;
+  /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
+  backlog?: number;
 }
 
 /** What `hub.stats()` reports. */
 export interface HubStats {
   sessions: number;
+  /** Connections that have not finished their handshake yet. */
+  pending: number;
+  /** Characters of items held in all queues (queued, or delivered and unacknowledged). */
+  queuedChars: number;
+  /** How many times each limit was reached since the hub started, by the name of its option. */
+  limits: {
+    maxConnections: number;
+    maxChannels: number;
+    maxResources: number;
+    maxQueuedChars: number;
+    maxPendingConnections: number;
+    helloTimeoutMs: number;
+  };
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
