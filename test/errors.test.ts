@@ -13,7 +13,7 @@ const expectedNames = [
   'ProtocolError', 'FrameTooLargeError', 'CreditOverrunError', 'ConnectionLostError', 'SlowPeerError', 'PeerGoneError',
   'ClosedError', 'TimeoutError', 'EndedError', 'BufferOverflowError', 'AuthError', 'VersionError',
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
-  'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError',
+  'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError', 'LimitError', 'HubBusyError',
 ];
 
 describe('error classes', () => {
@@ -81,6 +81,8 @@ describe('error classes', () => {
       UnsupportedError: 'ERR_UNSUPPORTED',
       ChildProcessError: 'ERR_CHILD_FAILED',
       RemoteError: 'ERR_REMOTE',
+      LimitError: 'ERR_LIMIT',
+      HubBusyError: 'ERR_HUB_BUSY',
     });
   });
 

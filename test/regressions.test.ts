@@ -322,19 +322,20 @@ describe('hub on a Unix socket', { timeout: 5000 }, () => {
     return b;
   }
 
-  it('an ack frame with a huge range does not block the hub\'s event loop', async () => {
+  it('an ack frame with a huge range does not block the hub\'s event loop: it is refused', async () => {
     // Used to walk every sequence number of the range: [[1, 2**40]] froze the hub's process.
+    // Now a range past what the hub sent on the channel is a protocol error, found at once.
     const hub = await listen();
     const client = await raw();
     client.write(HELLO);
     client.write('{"t":"open","c":1,"k":"queue","n":"q","r":"get"}\n');
     await client.line((f) => f.t === 'opened' && f.c === 1);
-    const t0 = Date.now();
     client.write(`{"t":"ack","c":1,"r":[[1,${2 ** 40}]]}\n{"t":"ping","n":7}\n`);
-    // The hub reads in order: its pong comes after it dealt with the ack.
-    expect(await client.line((f) => f.t === 'pong')).toEqual({ t: 'pong', n: 7 });
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(hub.stats().sessions).toBe(1);
+    const f = await client.line((x) => x.t === 'error');
+    expect(f).toMatchObject({ e: { code: 'ERR_PROTOCOL', message: expect.stringMatching(/where only 0 were sent/) } });
+    await client.closed;
+    await until(() => hub.stats().sessions === 0, 'the session to go');
+    await roundTrip(await bus());
   });
 
   it('a hub with a small maxLine still sends its error frame (the code alone) and does not crash', async () => {

@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import { ProtocolError, type WireError } from '../errors.js';
+import { memberSpan } from './json-span.js';
 
 /** Protocol version spoken by this implementation (sent in `hello`). */
 export const PROTOCOL_VERSION = 1;
@@ -38,6 +40,45 @@ export function dataHeader(channel: number): string {
 /** Encodes any frame but data. */
 export function encodeControl(frame: Exclude<Frame, { t: 'data' }>): string {
   return JSON.stringify(frame);
+}
+
+/** Longest error message a frame carries, in characters (longer ones are cut, ending in `...`). */
+export const MAX_ERROR_MESSAGE = 1024;
+/** Longest error name or code a frame carries, in characters. */
+const MAX_ERROR_NAME = 64;
+
+/**
+ * Encodes an `error` or `end` frame so that it fits `maxLine` bytes: the error's name and code are
+ * cut to 64 characters and its message to {@link MAX_ERROR_MESSAGE}, then to what the line has
+ * room for (a character of a JSON string takes at most 6 bytes, as `\u0000`). The error comes from
+ * a peer as often as not (a relayed `end`, a pipe's `ERR_PEER_GONE` quoting it), so its size is
+ * never trusted. Returns undefined when not even the frame with an empty message fits.
+ */
+export function encodeFailure(frame: Extract<Frame, { t: 'error' | 'end' }>, maxLine: number): string | undefined {
+  const e = frame.e;
+  if (!e) return encodeControl(frame);
+  const name = cut(e.name, MAX_ERROR_NAME);
+  const code = cut(e.code, MAX_ERROR_NAME);
+  const line = encodeControl({ ...frame, e: { name, message: cut(e.message, MAX_ERROR_MESSAGE), code } });
+  if (fits(line, maxLine)) return line;
+  const bare = encodeControl({ ...frame, e: { name, message: '', code } });
+  if (!fits(bare, maxLine)) return undefined;
+  const room = Math.floor((maxLine - Buffer.byteLength(bare, 'utf8')) / 6);
+  return encodeControl({ ...frame, e: { name, message: cut(e.message, room), code } });
+}
+
+function fits(line: string, maxLine: number): boolean {
+  return line.length * 3 <= maxLine || Buffer.byteLength(line, 'utf8') <= maxLine;
+}
+
+/** `s` cut to at most `n` characters, ending in `...` when cut, never inside a surrogate pair. */
+function cut(s: string, n: number): string {
+  if (s.length <= n) return s;
+  if (n < 3) return '';
+  let end = n - 3;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return s.slice(0, end) + '...';
 }
 
 const DATA_PREFIX = '{"c":';
@@ -103,7 +144,9 @@ function checkFrame(raw: unknown, line: string): Frame {
   }
   const f = raw as Record<string, unknown>;
   if (f.t === undefined && 'd' in f) {
-    return { t: 'data', c: channelOf(f, line), d: JSON.stringify(f.d) };
+    // The payload as it was written: re-encoding it would fail on values nested deeper than the stack.
+    const span = memberSpan(line, 'd')!;
+    return { t: 'data', c: channelOf(f, line), d: line.slice(span[0], span[1]) };
   }
   switch (f.t) {
     case 'hello':

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { asapScheduler, type SchedulerLike } from 'rxjs';
-import { ClosedError, HostbusError, ProtocolError, UnsupportedError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, LimitError, UnsupportedError } from '../errors.js';
 import { resolveAddress, type Address } from '../transport/address.js';
 import { listen, type Listener } from '../transport/listen.js';
 import { memoryWirePair, type MemoryWireOptions } from '../transport/memory-wire.js';
@@ -9,7 +9,7 @@ import type { Wire } from '../transport/wire.js';
 import type { Port } from './port.js';
 import { PipeResource } from './resources/pipe-resource.js';
 import { QueueResource } from './resources/queue-resource.js';
-import type { Resource, ResourceHost } from './resources/resource.js';
+import type { Resource, ResourceFactory, ResourceHost } from './resources/resource.js';
 import { Session, type OpenRequest } from './session.js';
 
 /** Options of a hub. */
@@ -64,23 +64,73 @@ export interface HubStats {
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
-type Factory = (name: string, open: OpenRequest, host: ResourceHost) => Resource;
-const factories: Record<string, Factory> = { queue: QueueResource.create, pipe: PipeResource.create };
+const factories = new Map<string, ResourceFactory>([
+  ['queue', QueueResource.create],
+  ['pipe', PipeResource.create],
+]);
+
+/** The limits of a hub, with their defaults (docs/bounds.md). */
+const LIMITS = {
+  maxConnections: 1024,
+  maxChannels: 65_536,
+  maxResources: 65_536,
+  maxQueuedChars: 512 * 1024 * 1024,
+  maxPendingConnections: 128,
+  helloTimeoutMs: 5_000,
+  maxEndedQueues: 1024,
+} as const;
+
+type Limits = { -readonly [K in keyof typeof LIMITS]: number };
+
+/** The hub's limits from its options, each checked: a positive safe integer. */
+function limitsOf(options: HubOptions): Limits {
+  const out = { ...LIMITS } as Limits;
+  for (const key of Object.keys(LIMITS) as (keyof Limits)[]) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      throw new InvalidArgumentError(`HubOptions.${key} must be a positive integer, got ${String(v)}`);
+    }
+    out[key] = v;
+  }
+  for (const key of ['maxLine', 'backlog', 'keepaliveMs'] as const) {
+    const v = options[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (key === 'maxLine' && v < 64))) {
+      throw new InvalidArgumentError(`HubOptions.${key} must be ${key === 'maxLine' ? 'an integer of at least 64' : 'a non-negative integer'}, got ${String(v)}`);
+    }
+  }
+  return out;
+}
 
 /**
  * Owns named resources (queues, pipes) and routes frames between the sessions that use them.
  * Embed it in any process with {@link Hub.listen}, or run it in memory for tests.
- * A session that breaks the protocol is closed; the hub and the other sessions go on.
+ * A session that breaks the protocol is closed; the hub and the other sessions go on. Every count
+ * a peer can grow has a limit (see {@link HubOptions}); reaching one is an ERR_LIMIT error to the
+ * one who reached it, and a count in `stats().limits`.
  */
 export class Hub implements ResourceHost {
   private readonly sessions = new Set<Session>();
+  /** Sessions whose peer has not sent its hello yet. */
+  private readonly pending = new Set<Session>();
   private readonly resources = new Map<string, Resource>();
+  /** What forgotten resources left behind, oldest first (bounded by maxEndedQueues). */
+  private readonly remains = new Map<string, unknown>();
   private listener: Listener | undefined;
   private closing = false;
   private readonly scheduler: SchedulerLike;
+  private readonly limits: Limits;
+  private readonly reached: HubStats['limits'] = {
+    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0,
+  };
+  private held = 0;
+  /** Resources waiting for the hub to hold less than maxQueuedChars. */
+  private waitingRoom: (() => void)[] = [];
 
+  /** Throws InvalidArgumentError on a bad option. */
   constructor(private readonly options: HubOptions = {}) {
     this.scheduler = options.scheduler ?? asapScheduler;
+    this.limits = limitsOf(options);
   }
 
   /** Starts a hub listening at `address` (a bare name, a socket path, or a pipe name). */
@@ -90,7 +140,7 @@ export class Hub implements ResourceHost {
       throw new UnsupportedError('tcp:// addresses need authkey support, which this version does not have yet: use a socket name or path');
     }
     const hub = new Hub(options);
-    hub.listener = await listen(resolved, (socket) => hub.serveSocket(socket));
+    hub.listener = await listen(resolved, (socket) => hub.serveSocket(socket), options.backlog === undefined ? {} : { backlog: options.backlog });
     return hub;
   }
 
@@ -99,20 +149,44 @@ export class Hub implements ResourceHost {
     return this.listener?.address;
   }
 
-  /** Serves one connection: a session over `wire`, until either side closes it. */
+  /**
+   * Serves one connection: a session over `wire`, until either side closes it. Past
+   * `maxConnections` or `maxPendingConnections` the peer gets a session error ERR_LIMIT and the
+   * connection is closed.
+   */
   serve(wire: Wire): Session {
     if (this.closing) {
       wire.destroy(new ClosedError('the hub is closing'));
       throw new ClosedError('the hub is closing');
     }
+    const limit = this.sessions.size >= this.limits.maxConnections ? 'maxConnections'
+      : this.pending.size >= this.limits.maxPendingConnections ? 'maxPendingConnections' : undefined;
     const session: Session = new Session(wire, {
       role: 'hub',
       ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
+      maxChannels: this.limits.maxChannels,
+      ...(limit ? {} : { helloTimeoutMs: this.limits.helloTimeoutMs }),
       accept: (port, open) => this.open(port, open),
-      onClose: () => this.sessions.delete(session),
+      onReady: () => this.pending.delete(session),
+      onLimit: (name) => this.reached[name]++,
+      onClose: () => {
+        this.sessions.delete(session);
+        this.pending.delete(session);
+      },
     });
+    if (limit) {
+      this.reached[limit]++;
+      session.fail(new LimitError(
+        limit === 'maxConnections'
+          ? `the hub serves its limit of ${this.limits.maxConnections} connections (maxConnections): close some, or raise maxConnections on the hub`
+          : `${this.limits.maxPendingConnections} connections are still in their handshake (maxPendingConnections): try again shortly`,
+      ));
+      return session;
+    }
+    if (session.closed) return session;
     this.sessions.add(session);
+    if (!session.ready) this.pending.add(session);
     return session;
   }
 
@@ -123,10 +197,13 @@ export class Hub implements ResourceHost {
     return client;
   }
 
-  /** Sessions and resources, with the counters of each. */
+  /** Sessions and resources, with the counters of each, and how often each limit was reached. */
   stats(): HubStats {
     return {
       sessions: this.sessions.size,
+      pending: this.pending.size,
+      queuedChars: this.held,
+      limits: { ...this.reached },
       resources: [...this.resources.values()].map((r) => ({ kind: r.kind, name: r.name, ...r.stats() })),
     };
   }
@@ -144,13 +221,52 @@ export class Hub implements ResourceHost {
 
   /** @internal ResourceHost */
   defer(work: () => void): void {
-    this.scheduler.schedule(work);
+    this.scheduler.schedule(() => {
+      try {
+        work();
+      } catch (err) {
+        // Resources fail their own channels; what escapes them is a defect, reported, never fatal to the hub.
+        process.emitWarning(`hostbus hub: deferred work failed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
+      }
+    });
   }
 
   /** @internal ResourceHost */
   maybeIdle(resource: Resource): void {
     const key = resource.kind + '\0' + resource.name;
-    if (resource.idle && this.resources.get(key) === resource) this.resources.delete(key);
+    if (!resource.idle || this.resources.get(key) !== resource) return;
+    this.resources.delete(key);
+    const left = resource.remains?.();
+    if (left === undefined) return;
+    this.remains.delete(key);
+    this.remains.set(key, left);
+    if (this.remains.size > this.limits.maxEndedQueues) this.remains.delete(this.remains.keys().next().value!);
+  }
+
+  /** @internal ResourceHost */
+  hold(chars: number): boolean {
+    if (this.held + chars > this.limits.maxQueuedChars) {
+      this.reached.maxQueuedChars++;
+      return false;
+    }
+    this.held += chars;
+    return true;
+  }
+
+  /** @internal ResourceHost */
+  unhold(chars: number): void {
+    this.held -= chars;
+    if (this.waitingRoom.length === 0 || this.held >= this.limits.maxQueuedChars) return;
+    const waiting = this.waitingRoom;
+    this.waitingRoom = [];
+    for (const then of waiting) then();
+  }
+
+  /** @internal ResourceHost */
+  full(then: () => void): boolean {
+    if (this.held < this.limits.maxQueuedChars) return false;
+    this.waitingRoom.push(then);
+    return true;
   }
 
   private serveSocket(socket: Socket): void {
@@ -162,24 +278,31 @@ export class Hub implements ResourceHost {
   }
 
   private open(port: Port, open: OpenRequest): void {
-    const factory = factories[open.k];
     let resource: Resource | undefined;
     try {
-      if (!factory) throw new ProtocolError(`unknown channel kind ${JSON.stringify(open.k)}: this hub knows ${Object.keys(factories).join(', ')}`);
-      if (open.n.length === 0 || open.n.length > 256) throw new ProtocolError(`a ${open.k} name must be 1 to 256 characters long`);
+      const factory = factories.get(open.k);
+      if (!factory) {
+        throw new InvalidArgumentError(`unknown channel kind ${JSON.stringify(open.k.slice(0, 64))}: this hub knows ${[...factories.keys()].join(', ')}`);
+      }
+      if (open.n.length === 0 || open.n.length > 256) {
+        throw new InvalidArgumentError(`a ${open.k} name must be 1 to 256 characters long, not ${open.n.length}`);
+      }
       const key = open.k + '\0' + open.n;
       resource = this.resources.get(key);
       if (!resource) {
-        resource = factory(open.n, open, this);
+        if (this.resources.size >= this.limits.maxResources) {
+          this.reached.maxResources++;
+          throw new LimitError(`the hub holds its limit of ${this.limits.maxResources} resources (maxResources): close unused ones, or raise maxResources on the hub`);
+        }
+        resource = factory(open.n, open, this, this.remains.get(key));
+        this.remains.delete(key);
         this.resources.set(key, resource);
       }
       resource.attach(port, open);
       this.maybeIdle(resource);
     } catch (err) {
-      if (!(err instanceof HostbusError)) throw err;
-      port.fail(err);
+      port.fail(err instanceof Error ? err : new Error(String(err)));
       if (resource) this.maybeIdle(resource);
     }
   }
 }
-

@@ -33,15 +33,17 @@ export class InFlight<T> {
   }
 
   /**
-   * Acknowledges `from` to `to`; returns how many of them were in flight. Walks only the slots
-   * it holds within the range, whatever the range says.
+   * Acknowledges `from` to `to`; returns how many of them were in flight, and gives each to
+   * `each`. Walks only the slots it holds within the range, whatever the range says.
    */
-  ack(from: number, to: number): number {
+  ack(from: number, to: number, each?: (item: T) => void): number {
     const { seqs, items } = this;
     let n = 0;
     for (let i = this.firstAtOrAfter(from); i < seqs.length && seqs.at(i)! <= to; i++) {
-      if (items.at(i) !== undefined) {
+      const item = items.at(i);
+      if (item !== undefined) {
         items.set(i, undefined);
+        each?.(item);
         n++;
       }
     }

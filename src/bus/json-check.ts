@@ -83,13 +83,14 @@ function key(s: string, i: number): number {
   return ws(s, i + 1);
 }
 
-function ws(s: string, i: number): number {
+/** The index of the first character at or after `i` that is not JSON whitespace. */
+export function ws(s: string, i: number): number {
   for (let c = s.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = s.charCodeAt(++i));
   return i;
 }
 
 /** A string starting at the quote at `i`; returns the index after its closing quote, or -1. */
-function str(s: string, i: number): number {
+export function str(s: string, i: number): number {
   const n = s.length;
   for (i++; i < n; i++) {
     const c = s.charCodeAt(i);

@@ -1,8 +1,18 @@
-import { ClosedError, CreditOverrunError, FrameTooLargeError, errorToWire } from '../errors.js';
-import { dataHeader, encodeControl, type SeqRange } from './frames.js';
+import { ClosedError, CreditOverrunError, FrameTooLargeError, ProtocolError, errorToWire } from '../errors.js';
+import { dataHeader, encodeControl, encodeFailure, type SeqRange } from './frames.js';
 
 /** Bytes a data frame adds around its payload, at most: `{"c":` + a channel id + `,"d":` + `}`. */
 export const FRAME_OVERHEAD = 32;
+
+/**
+ * Most credit a side may hold on one channel at once (2^30): a `credit` frame that would take it
+ * past this is a protocol error of the peer that sent it, so that no sum of grants, relayed or
+ * not, can grow past what the other side can count.
+ */
+export const MAX_CREDIT = 2 ** 30;
+
+/** Most characters one `[from, to]` range takes in an `ack` frame (two 16-digit numbers). */
+const RANGE_CHARS = 36;
 
 /** What a port reports to the channel logic that owns it. Every method is optional. */
 export interface PortHandler {
@@ -14,7 +24,7 @@ export interface PortHandler {
   credit?(n: number): void;
   /** The connection takes writes again after {@link Port.canWrite} said no. */
   writable?(): void;
-  /** The peer took responsibility for the data frames in `ranges`. */
+  /** The peer took responsibility for the data frames in `ranges` (each within what was sent). */
   ack?(ranges: SeqRange[]): void;
   /** The peer ended its direction: no data follows; `err` when it ended with an error. */
   end?(err?: Error): void;
@@ -27,6 +37,8 @@ export interface PortHost {
   /** Largest line the connection carries, in bytes. */
   readonly maxLine: number;
   write(line: string): void;
+  /** Fails the whole connection (a frame it must send cannot be written). */
+  fail(err: Error): void;
   /** True while the connection takes more; when false, `port.handler.writable` runs once it does. */
   canWrite(port: Port): boolean;
   markDirty(port: Port): void;
@@ -119,20 +131,36 @@ export class Port {
     this.touch();
   }
 
-  /** Acknowledges whole ranges (as a relay forwards them). */
+  /**
+   * Acknowledges whole ranges (as a relay forwards them), merged with the last pending range where
+   * they touch or overlap it; {@link flush} splits them into frames that fit a line.
+   */
   ackRanges(ranges: SeqRange[]): void {
     if (this.state !== 'open') return;
-    for (const r of ranges) this.pendingAcks.push([r[0], r[1]]);
+    const acks = this.pendingAcks;
+    for (const [from, to] of ranges) {
+      const last = acks[acks.length - 1];
+      if (last && from <= last[1] + 1 && to >= last[0] - 1) {
+        if (from < last[0]) last[0] = from;
+        if (to > last[1]) last[1] = to;
+      } else {
+        acks.push([from, to]);
+      }
+    }
     this.touch();
   }
 
-  /** Writes the coalesced credit and ack frames now. */
+  /** Writes the coalesced credit and ack frames now; acks in as many frames as fit a line each. */
   flush(): void {
     this.dirty = false;
     if (this.state !== 'open') return;
-    if (this.pendingAcks.length > 0) {
-      this.host.write(encodeControl({ t: 'ack', c: this.id, r: this.pendingAcks }));
+    const acks = this.pendingAcks;
+    if (acks.length > 0) {
       this.pendingAcks = [];
+      const perFrame = Math.max(1, Math.floor((this.host.maxLine - 64) / RANGE_CHARS));
+      for (let i = 0; i < acks.length; i += perFrame) {
+        this.host.write(encodeControl({ t: 'ack', c: this.id, r: i === 0 && acks.length <= perFrame ? acks : acks.slice(i, i + perFrame) }));
+      }
     }
     if (this.pendingGrant > 0) {
       this.host.write(encodeControl({ t: 'credit', c: this.id, n: this.pendingGrant }));
@@ -140,17 +168,25 @@ export class Port {
     }
   }
 
-  /** Tells the peer the open succeeded. */
+  /** Tells the peer the open succeeded; an `info` too large for a line fails the channel instead. */
   opened(info?: Record<string, unknown>): void {
     if (this.state !== 'open') return;
-    this.host.write(encodeControl(info ? { t: 'opened', c: this.id, i: info } : { t: 'opened', c: this.id }));
+    try {
+      this.host.write(encodeControl(info ? { t: 'opened', c: this.id, i: info } : { t: 'opened', c: this.id }));
+    } catch (err) {
+      if (!(err instanceof FrameTooLargeError)) throw err;
+      this.fail(err);
+    }
   }
 
-  /** Ends this side's direction, after everything sent before; with `err`, ends it in error. */
+  /**
+   * Ends this side's direction, after everything sent before; with `err`, ends it in error (its
+   * message cut to fit a line, see `encodeFailure`).
+   */
   end(err?: unknown): void {
     if (this.state !== 'open') return;
     this.flush();
-    this.host.write(encodeControl(err === undefined ? { t: 'end', c: this.id } : { t: 'end', c: this.id, e: errorToWire(err) }));
+    this.writeFailure(err === undefined ? { t: 'end', c: this.id } : { t: 'end', c: this.id, e: errorToWire(err) });
   }
 
   /** Closes the channel from this side; the handler's `closed` runs now, without an error. */
@@ -169,8 +205,15 @@ export class Port {
     this.pendingGrant = 0;
     this.flush();
     this.state = 'closing';
-    this.host.write(encodeControl({ t: 'error', c: this.id, e: errorToWire(err) }));
+    this.writeFailure({ t: 'error', c: this.id, e: errorToWire(err) });
     this.handler.closed?.(err);
+  }
+
+  /** Writes an `end` or `error` frame cut to fit a line; when not even that fits, the connection fails. */
+  private writeFailure(frame: Parameters<typeof encodeFailure>[0]): void {
+    const line = encodeFailure(frame, this.host.maxLine);
+    if (line !== undefined) this.host.write(line);
+    else this.host.fail(new FrameTooLargeError(`maxLine ${this.host.maxLine} is too small for an error frame: raise maxLine`));
   }
 
   // ---- called by the session on incoming frames ----
@@ -188,8 +231,22 @@ export class Port {
   /** @internal */
   onCredit(n: number): void {
     if (this.state !== 'open') return;
+    if (n > MAX_CREDIT - this.credit) {
+      throw new ProtocolError(`credit on channel ${this.id} would exceed ${MAX_CREDIT}: grant at most ${MAX_CREDIT} frames outstanding`);
+    }
     this.credit += n;
     this.handler.credit?.(n);
+  }
+
+  /** @internal Ranges must lie within what was sent: an ack of a frame never sent is a protocol error. */
+  onAck(ranges: SeqRange[]): void {
+    if (this.state !== 'open') return;
+    for (const r of ranges) {
+      if (r[1] > this.sent) {
+        throw new ProtocolError(`ack of frame ${r[1]} on channel ${this.id}, where only ${this.sent} were sent`);
+      }
+    }
+    this.handler.ack?.(ranges);
   }
 
   /** @internal The peer failed the channel, closed it, or the connection is gone. */

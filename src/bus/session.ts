@@ -1,10 +1,10 @@
 import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import {
-  ClosedError, ConnectionLostError, HostbusError, ProtocolError, TimeoutError, VersionError,
+  ClosedError, ConnectionLostError, LimitError, ProtocolError, TimeoutError, VersionError,
   errorFromWire, errorToWire,
 } from '../errors.js';
 import type { Wire } from '../transport/wire.js';
-import { PROTOCOL_VERSION, dataChannel, dataPayload, encodeControl, parseFrame, preview, type Frame } from './frames.js';
+import { PROTOCOL_VERSION, dataChannel, dataPayload, encodeControl, encodeFailure, parseFrame, preview, type Frame } from './frames.js';
 import { isJsonPayload } from './json-check.js';
 import { Port, type PortHandler, type PortHost } from './port.js';
 
@@ -25,8 +25,18 @@ export interface SessionOptions {
    * ERR_TIMEOUT.
    */
   keepaliveMs?: number;
-  /** Largest number of channels open at once on this session (default 65,536). */
+  /**
+   * Largest number of channels open at once on this session (default 65,536). An open past it
+   * fails that channel with ERR_LIMIT; a peer that keeps opening while twice as many are still
+   * open or closing gets a session error ERR_LIMIT.
+   */
   maxChannels?: number;
+  /** The peer's `hello` must arrive within this many ms, else the session fails with ERR_LIMIT (default: no deadline). */
+  helloTimeoutMs?: number;
+  /** Called once when the peer's `hello` has arrived. */
+  onReady?: () => void;
+  /** Called each time the peer hits a limit of this session, with the name of its option. */
+  onLimit?: (limit: 'maxChannels' | 'helloTimeoutMs') => void;
   /** Called with each channel the peer opens; without it, opens are refused. */
   accept?: (port: Port, open: OpenRequest) => void;
   /** Called once when the session is over; `err` unless this side closed it. */
@@ -58,6 +68,9 @@ export class Session implements PortHost {
   private pongDue: number | undefined;
   private pingsUnanswered = 0;
   private keepalive: Subscription | undefined;
+  private helloTimer: Subscription | undefined;
+  /** Why the session ended, once it has. */
+  private endedWith: Error | undefined;
   private readonly scheduler: SchedulerLike;
   private readonly soon: (work: () => void) => void;
   private readonly flushNow = (): void => this.flushDirty();
@@ -79,6 +92,19 @@ export class Session implements PortHost {
     // hostbus vouches for its payloads: each is JSON.stringify's output, or was checked on receipt.
     this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine, checked: true }));
     if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);
+    const helloMs = options.helloTimeoutMs;
+    if (helloMs !== undefined && !this.over) {
+      this.helloTimer = (options.timerScheduler ?? asyncScheduler).schedule(() => {
+        if (this.helloSeen) return;
+        options.onLimit?.('helloTimeoutMs');
+        this.fail(new LimitError(`no hello within ${helloMs} ms (helloTimeoutMs): a client must send its hello first`));
+      }, helloMs);
+    }
+  }
+
+  /** True once the peer's `hello` has arrived. */
+  get ready(): boolean {
+    return this.helloSeen;
   }
 
   /** True once the session is over. */
@@ -86,17 +112,33 @@ export class Session implements PortHost {
     return this.over;
   }
 
-  /** Opens a channel: sends `open` now (pipelined, no round trip to wait for). */
+  /**
+   * Opens a channel: sends `open` now (pipelined, no round trip to wait for). Never throws: on a
+   * session that is over, past `maxChannels`, or with an `open` frame too large for a line, the
+   * port comes back already gone and its handler's `closed` runs soon with the reason.
+   */
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port {
-    if (this.over) throw new ConnectionLostError('the session is closed: connect again');
-    if (this.ports.size >= this.maxChannels) {
-      throw new ProtocolError(`more than ${this.maxChannels} channels open on one session: close some first`);
-    }
     const port = new Port(this.nextId++, this, handler);
-    this.ports.set(port.id, port);
     const frame: OpenRequest = { t: 'open', c: port.id, k: kind, n: name, r: role };
     if (options && Object.keys(options).length > 0) frame.o = options;
-    this.write(encodeControl(frame));
+    let refused: Error | undefined;
+    if (this.over) refused = this.endedWith ?? new ConnectionLostError('the session is closed: connect again');
+    else if (this.ports.size >= this.maxChannels) {
+      refused = new LimitError(`more than ${this.maxChannels} channels open on one connection (maxChannels): close some first`);
+    } else {
+      try {
+        this.wire.write(encodeControl(frame));
+      } catch (err) {
+        refused = err as Error;
+      }
+    }
+    if (refused) {
+      const err = refused;
+      port.state = 'gone';
+      this.soon(() => port.handler.closed?.(err));
+      return port;
+    }
+    this.ports.set(port.id, port);
     return port;
   }
 
@@ -118,17 +160,11 @@ export class Session implements PortHost {
     this.wire.end(force);
   }
 
-  /** Sends a session-level error to the peer and closes. */
+  /** Sends a session-level error to the peer (cut to fit a line) and closes. */
   fail(err: Error): void {
     if (this.over) return;
-    const wire = errorToWire(err);
-    if (wire.message.length > 512) wire.message = wire.message.slice(0, 509) + '...';
-    try {
-      this.write(encodeControl({ t: 'error', e: wire }));
-    } catch {
-      // A maxLine too small even for this frame: the code alone must do.
-      this.write(encodeControl({ t: 'error', e: { name: wire.name, message: '', code: wire.code } }));
-    }
+    const line = encodeFailure({ t: 'error', e: errorToWire(err) }, this.wire.maxLine);
+    if (line !== undefined) this.write(line);
     this.wire.end(true);
     this.finish(err);
   }
@@ -177,7 +213,7 @@ export class Session implements PortHost {
     let i = 0;
     for (; i < waiting.length && (this.closing || this.wire.writable !== false); i++) {
       const port = waiting[i]!;
-      if (port.state === 'open') port.handler.writable?.();
+      if (port.state === 'open') this.guard(() => port.handler.writable?.());
     }
     if (i < waiting.length) this.stalled = new Set([...waiting.slice(i), ...this.stalled]);
   }
@@ -186,7 +222,19 @@ export class Session implements PortHost {
     this.flushScheduled = false;
     const ports = this.dirty;
     this.dirty = [];
-    for (const port of ports) port.flush();
+    for (const port of ports) this.guard(() => port.flush());
+  }
+
+  /**
+   * Runs work of this session that no caller waits for (a scheduled flush, a wire callback): what
+   * it throws fails this session, and goes no further.
+   */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private onLine(line: string): void {
@@ -202,8 +250,7 @@ export class Session implements PortHost {
       }
       this.port(c, line).onData(payload);
     } catch (err) {
-      if (err instanceof HostbusError) this.fail(err);
-      else throw err;
+      this.fail(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -214,8 +261,10 @@ export class Session implements PortHost {
         throw new VersionError(`peer speaks protocol version ${f.v}, this side speaks ${PROTOCOL_VERSION}: upgrade the older side`);
       }
       this.helloSeen = true;
+      this.helloTimer?.unsubscribe();
       this.peerChecked = f.checked === true;
-      this.peer = f.name === undefined ? { role: f.role } : { role: f.role, name: f.name };
+      this.peer = f.name === undefined ? { role: f.role.slice(0, 64) } : { role: f.role.slice(0, 64), name: f.name.slice(0, 256) };
+      this.options.onReady?.();
       return;
     }
     switch (f.t) {
@@ -223,11 +272,8 @@ export class Session implements PortHost {
         return this.port(f.c, line).onData(f.d);
       case 'credit':
         return this.port(f.c, line).onCredit(f.n);
-      case 'ack': {
-        const port = this.port(f.c, line);
-        if (port.state === 'open') port.handler.ack?.(f.r);
-        return;
-      }
+      case 'ack':
+        return this.port(f.c, line).onAck(f.r);
       case 'end': {
         const port = this.port(f.c, line);
         if (port.state === 'open') port.handler.end?.(f.e && errorFromWire(f.e));
@@ -253,10 +299,10 @@ export class Session implements PortHost {
         // One pong per turn answers every ping of that turn: pings cannot pile replies up.
         if (this.pongDue === undefined) {
           this.pongDue = f.n;
-          this.scheduler.schedule(() => {
+          this.scheduler.schedule(() => this.guard(() => {
             this.write(encodeControl({ t: 'pong', n: this.pongDue! }));
             this.pongDue = undefined;
-          });
+          }));
         } else {
           this.pongDue = f.n;
         }
@@ -271,12 +317,16 @@ export class Session implements PortHost {
 
   private onOpen(f: OpenRequest): void {
     if (this.ports.has(f.c)) throw new ProtocolError(`channel ${f.c} is already open`);
-    if (this.ports.size >= this.maxChannels) {
-      throw new ProtocolError(`more than ${this.maxChannels} channels open on one session`);
+    const limited = this.ports.size >= this.maxChannels;
+    if (limited) this.options.onLimit?.('maxChannels');
+    // Refused channels wait for the peer's `closed`: one that never answers cannot pile them up.
+    if (this.ports.size >= 2 * this.maxChannels) {
+      throw new LimitError(`more than ${this.maxChannels} channels open on one connection (maxChannels), and the refused ones not closed`);
     }
     const port = new Port(f.c, this);
     this.ports.set(f.c, port);
-    if (this.options.accept) this.options.accept(port, f);
+    if (limited) port.fail(new LimitError(`more than ${this.maxChannels} channels open on one connection (maxChannels): close some first`));
+    else if (this.options.accept) this.options.accept(port, f);
     else port.fail(new ProtocolError('this side does not accept channels'));
   }
 
@@ -289,8 +339,8 @@ export class Session implements PortHost {
   private startKeepalive(ms: number): void {
     const timers = this.options.timerScheduler ?? asyncScheduler;
     this.keepalive = timers.schedule(function tick(this: SchedulerAction<Session>, session?: Session) {
-      session!.keepaliveTick();
-      this.schedule(session, ms);
+      session!.guard(() => session!.keepaliveTick());
+      if (!session!.over) this.schedule(session, ms);
     }, ms, this);
   }
 
@@ -311,11 +361,20 @@ export class Session implements PortHost {
     if (this.over) return;
     this.over = true;
     this.keepalive?.unsubscribe();
+    this.helloTimer?.unsubscribe();
     const lost = err ?? (this.closedHere ? new ClosedError('the connection was closed by this side') : new ConnectionLostError('the connection closed'));
+    this.endedWith = lost;
     const ports = [...this.ports.values()];
     this.ports.clear();
     this.stalled.clear();
-    for (const port of ports) port.onGone(lost, false);
+    for (const port of ports) {
+      try {
+        port.onGone(lost, false);
+      } catch (err) {
+        // The session is over: no one to route this to but the process's warnings.
+        process.emitWarning(`hostbus: a channel failed while its session closed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
+      }
+    }
     this.options.onClose?.(this.closedHere ? undefined : lost);
   }
 }

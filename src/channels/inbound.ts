@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { ClosedError, InvalidArgumentError, PipeBusyError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { InFlight } from '../bus/in-flight.js';
-import type { Port, PortHandler } from '../bus/port.js';
+import { MAX_CREDIT, type Port, type PortHandler } from '../bus/port.js';
 import { decodeValue } from './json.js';
 
 /** Default receive credit: data frames a receiver lets the sender have in flight. */
@@ -48,8 +48,8 @@ export class Inbound<T> {
   private readonly batch: number;
 
   constructor(private readonly what: string, private readonly prefetch: number = DEFAULT_PREFETCH) {
-    if (!Number.isSafeInteger(prefetch) || prefetch < 1) {
-      throw new InvalidArgumentError(`prefetch must be a positive integer, got ${prefetch}`);
+    if (!Number.isSafeInteger(prefetch) || prefetch < 1 || prefetch > MAX_CREDIT) {
+      throw new InvalidArgumentError(`prefetch must be an integer from 1 to ${MAX_CREDIT}, got ${prefetch}`);
     }
     this.batch = Math.max(1, prefetch >> 1);
   }

@@ -41,7 +41,9 @@ export class Queue<T> implements Observer<T> {
   private readonly openOptions: Record<string, unknown>;
 
   constructor(private readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
-    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a queue needs a non-empty name');
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
+      throw new InvalidArgumentError(`a queue name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
+    }
     this.openOptions = {};
     if (options.maxsize !== undefined) this.openOptions.maxsize = options.maxsize;
     if (options.producers !== undefined) this.openOptions.producers = options.producers;

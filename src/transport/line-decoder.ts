@@ -18,6 +18,8 @@ const NL = 0x0a;
 export class LineDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The last byte held in `pending` (a `\r` there may be the end of a line of maxLine bytes). */
+  private lastPending = 0;
   private failed = false;
 
   constructor(
@@ -39,14 +41,14 @@ export class LineDecoder {
 
     // The head line may continue what the previous chunks left.
     if (this.pendingBytes > 0) {
-      this.check(this.pendingBytes + first);
+      this.check(this.pendingBytes + first, first > 0 ? buf[first - 1]! : this.lastPending);
       this.pending.push(buf.subarray(0, first));
       const head = Buffer.concat(this.pending, this.pendingBytes + first);
       this.pending = [];
       this.pendingBytes = 0;
       this.emit(head.toString('utf8'));
     } else if (first > 0) {
-      this.check(first);
+      this.check(first, buf[first - 1]!);
       this.emit(buf.toString('utf8', 0, first));
     }
 
@@ -65,7 +67,9 @@ export class LineDecoder {
   }
 
   private hold(part: Buffer): void {
-    this.check(this.pendingBytes + part.length);
+    if (part.length === 0) return;
+    this.check(this.pendingBytes + part.length, part[part.length - 1]!);
+    this.lastPending = part[part.length - 1]!;
     // Copy, so a small tail does not keep a whole socket chunk alive.
     this.pending.push(Buffer.from(part));
     this.pendingBytes += part.length;
@@ -85,14 +89,15 @@ export class LineDecoder {
     for (let at = start; at <= end; ) {
       const nl = buf.indexOf(NL, at);
       const stop = nl < 0 || nl > end ? end : nl;
-      this.check(stop - at);
+      this.check(stop - at, stop > at ? buf[stop - 1]! : 0);
       this.emit(buf.toString('utf8', at, stop));
       at = stop + 1;
     }
   }
 
-  private check(bytes: number): void {
-    if (bytes <= this.maxLine) return;
+  /** `bytes` of one line, `last` its last byte: a line of maxLine bytes may still have a `\r` after it. */
+  private check(bytes: number, last: number): void {
+    if (bytes <= this.maxLine || (bytes === this.maxLine + 1 && last === 13)) return;
     this.failed = true;
     this.pending = [];
     this.pendingBytes = 0;

@@ -56,25 +56,39 @@ describe('data frames', () => {
     expect(parseFrame(encodeData(1_234_567_890, '"s"'))).toEqual({ t: 'data', c: 1_234_567_890, d: '"s"' });
   });
 
-  it('parses data frames in other spellings via the slow path, re-serializing d', () => {
+  it('parses data frames in other spellings via the slow path, keeping d as it was written', () => {
     expect(parseFrame('{"d": 5, "c": 3}')).toEqual({ t: 'data', c: 3, d: '5' });
-    expect(parseFrame('{ "c" : 3 , "d" : [ 1 , 2 ] }')).toEqual({ t: 'data', c: 3, d: '[1,2]' });
-    expect(parseFrame('{"c": 3, "d": {"b" : "x", "a": null}}')).toEqual({ t: 'data', c: 3, d: '{"b":"x","a":null}' });
+    expect(parseFrame('{ "c" : 3 , "d" : [ 1 , 2 ] }')).toEqual({ t: 'data', c: 3, d: '[ 1 , 2 ]' });
+    expect(parseFrame('{"c": 3, "d": {"b" : "x", "a": null}}')).toEqual({ t: 'data', c: 3, d: '{"b" : "x", "a": null}' });
     expect(parseFrame('  {"c":3,"d":1}')).toEqual({ t: 'data', c: 3, d: '1' });
     expect(parseFrame('{"c":3,"d":1}  ')).toEqual({ t: 'data', c: 3, d: '1' });
-    expect(parseFrame('{"d":"\\u00e9","c":9}')).toEqual({ t: 'data', c: 9, d: '"é"' });
-    expect(parseFrame('{"d":1.50,"c":9}')).toEqual({ t: 'data', c: 9, d: '1.5' });
+    expect(parseFrame('{"d":"\\u00e9","c":9}')).toEqual({ t: 'data', c: 9, d: '"\\u00e9"' });
+    expect(parseFrame('{"d":1.50,"c":9}')).toEqual({ t: 'data', c: 9, d: '1.50' });
     expect(parseFrame('{"d":null,"c":2}')).toEqual({ t: 'data', c: 2, d: 'null' });
+    // The last of duplicate keys, as JSON.parse reads it; a key spelled with an escape is that key.
+    expect(parseFrame('{"d":1,"c":2,"d":[3]}')).toEqual({ t: 'data', c: 2, d: '[3]' });
+    expect(parseFrame('{"\\u0064":"x","c":2}')).toEqual({ t: 'data', c: 2, d: '"x"' });
+    expect(parseFrame('{"e":{"d":0},"d":"s,}","c":2}')).toEqual({ t: 'data', c: 2, d: '"s,}"' });
   });
 
-  it('gives the same frame for a hand-written spelling as for the encoded one (property)', () => {
+  it('reads a payload nested 10,000 levels deep in any spelling, unchanged', () => {
+    // Used to fail with RangeError (Maximum call stack size exceeded) when d was re-encoded.
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    expect(parseFrame(`{"d":${deep},"c":1}`)).toEqual({ t: 'data', c: 1, d: deep });
+    expect(parseFrame(`{"c":1,"d":${deep}}`)).toEqual({ t: 'data', c: 1, d: deep });
+  });
+
+  it('gives the payload JSON.parse would give, for a hand-written spelling (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 999_999 }), fc.jsonValue(), (channel, value) => {
-        const json = JSON.stringify(value);
-        const spelled = JSON.stringify({ d: value, c: channel }, null, 1);
-        expect(parseFrame(spelled)).toEqual(parseFrame(encodeData(channel, json)));
+      fc.property(fc.integer({ min: 1, max: 999_999 }), fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()), (channel, value, other) => {
+        const { c: _c, d: _d, t: _t, ...rest } = other;
+        const spelled = JSON.stringify({ ...rest, d: value, c: channel }, null, 1);
+        const f = parseFrame(spelled) as { t: string; c: number; d: string };
+        expect(f.t).toBe('data');
+        expect(f.c).toBe(channel);
+        expect(JSON.parse(f.d)).toEqual(JSON.parse(JSON.stringify(value)));
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 

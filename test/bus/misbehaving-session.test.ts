@@ -296,7 +296,7 @@ describe('a misbehaving session on a real Unix socket', () => {
     const raw = await rawClient(hub);
     raw.write(HELLO);
     raw.write('{"t":"open","c":1,"k":"nope","n":"x","r":"put"}\n');
-    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_PROTOCOL' } });
+    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_INVALID_ARGUMENT' } });
     raw.write('{"t":"ping","n":1}\n');
     expect(JSON.parse(await raw.next())).toEqual({ t: 'pong', n: 1 });
     expect(hub.stats().sessions).toBe(2);
@@ -310,7 +310,7 @@ describe('a misbehaving session on a real Unix socket', () => {
     const raw = await rawClient(hub);
     raw.write(HELLO);
     raw.write('{"t":"open","c":1,"k":"queue","n":"x","r":"bogus","o":{"maxsize":5}}\n');
-    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_PROTOCOL' } });
+    expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_INVALID_ARGUMENT' } });
 
     // Fails here today: OptionsMismatchError "queue 'x' exists with maxsize=5, not 10".
     await good.bus.queue<number>('x', { maxsize: 10 }).send(1);

@@ -1,4 +1,4 @@
-import { EndedError, ProtocolError } from '../../errors.js';
+import { EndedError, InvalidArgumentError, LimitError, ProtocolError } from '../../errors.js';
 import { Deque } from '../deque.js';
 import { InFlight } from '../in-flight.js';
 import type { SeqRange } from '../frames.js';
@@ -20,7 +20,12 @@ interface Producer {
 interface Consumer {
   port: Port;
   inflight: InFlight<string>;
-  ended: boolean;
+}
+
+/** What an ended queue leaves behind when the hub forgets it: enough for a late consumer to complete. */
+interface EndedQueue {
+  maxsize: number;
+  producers: number;
 }
 
 /**
@@ -28,23 +33,34 @@ interface Consumer {
  *
  * Bound: items queued + items delivered but not acknowledged + credit granted to producers never
  * exceeds `maxsize`; producers get credit only as room frees up, so a slow consumer slows them.
- * Delivery: round robin over consumers that have credit. An item is gone from the hub only when a
- * consumer acknowledges it; a consumer that closes or dies gives its unacknowledged items back to
- * the front of the queue, in order. The queue ends after `producers` producers have sent `end`
- * (or one has ended with an error); each consumer gets `end` once every item has been acknowledged.
+ * The characters of the items held count toward the hub's `maxQueuedChars` as well: while the hub
+ * is at that limit no producer gets credit, and an item that would cross it fails its producer's
+ * channel with ERR_LIMIT.
+ * Delivery: round robin over the consumers that have credit, in constant time per item whatever
+ * their number. An item is gone from the hub only when a consumer acknowledges it; a consumer that
+ * closes or dies gives its unacknowledged items back to the front of the queue, in order. The
+ * queue ends after `producers` producers have sent `end` (or one has ended with an error); each
+ * consumer gets `end` once every item has been acknowledged.
  */
 export class QueueResource implements Resource {
   readonly kind = 'queue';
   private readonly items = new Deque<string>();
   private readonly producers = new Set<Producer>();
-  private readonly consumers: Consumer[] = [];
-  private rr = 0;
+  private readonly consumers = new Set<Consumer>();
+  /** Consumers with credit, in the order they get the next items (a Set keeps insertion order). */
+  private readonly ready = new Set<Consumer>();
   private inflight = 0;
   private outstanding = 0;
   private ends = 0;
+  /** Producers that left without ending. */
+  private gone = 0;
   private ended = false;
+  /** The end went out to every consumer: nothing changes any more. */
+  private finished = false;
   private failure: Error | undefined;
   private refillPending = false;
+  private readonly refillLater = (): void => this.refill();
+  private readonly unhold = (item: string): void => this.host.unhold(item.length);
 
   constructor(
     readonly name: string,
@@ -53,20 +69,36 @@ export class QueueResource implements Resource {
     readonly producersToEnd: number,
   ) {}
 
-  /** Creates a queue from the options of the first open. */
-  static create(name: string, open: OpenRequest, host: ResourceHost): QueueResource {
+  /**
+   * Creates a queue from the options of the first open. `remains` is what an ended queue of this
+   * name left when the hub forgot it: a consumer then finds it ended (and completes at once), a
+   * producer starts a new queue.
+   */
+  static create(name: string, open: OpenRequest, host: ResourceHost, remains?: unknown): QueueResource {
+    const was = remains as EndedQueue | undefined;
+    if (was && open.r === 'get') {
+      const q = new QueueResource(name, host, was.maxsize, was.producers);
+      q.ended = true;
+      return q;
+    }
     const maxsize = intOption(open.o, 'maxsize', 1e9) ?? DEFAULT_MAXSIZE;
     return new QueueResource(name, host, maxsize, intOption(open.o, 'producers', 1e6) ?? 1);
   }
 
   get idle(): boolean {
-    return this.producers.size === 0 && this.consumers.length === 0 && this.items.length === 0 && this.inflight === 0;
+    return this.producers.size === 0 && this.consumers.size === 0 && this.items.length === 0 && this.inflight === 0;
+  }
+
+  /** An ended queue is remembered after it is forgotten, so that late consumers complete. */
+  remains(): EndedQueue | undefined {
+    return this.ended && !this.failure ? { maxsize: this.maxsize, producers: this.producersToEnd } : undefined;
   }
 
   stats() {
     return {
       queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize,
-      producers: this.producers.size, consumers: this.consumers.length, ended: this.ended,
+      producers: this.producers.size, consumers: this.consumers.size, ended: this.ended,
+      ends: this.ends, endsNeeded: this.producersToEnd, producersGone: this.gone,
     };
   }
 
@@ -75,7 +107,7 @@ export class QueueResource implements Resource {
     sameOption('queue', this.name, 'producers', intOption(open.o, 'producers', 1e6), this.producersToEnd);
     if (open.r === 'put') return this.attachProducer(port);
     if (open.r === 'get') return this.attachConsumer(port);
-    throw new ProtocolError(`queue role must be "put" or "get", not ${JSON.stringify(open.r)}`);
+    throw new InvalidArgumentError(`queue role must be "put" or "get", not ${JSON.stringify(open.r.slice(0, 64))}`);
   }
 
   private attachProducer(port: Port): void {
@@ -95,15 +127,19 @@ export class QueueResource implements Resource {
   }
 
   private attachConsumer(port: Port): void {
-    const c: Consumer = { port, inflight: new InFlight(), ended: false };
-    this.consumers.push(c);
+    const c: Consumer = { port, inflight: new InFlight() };
+    this.consumers.add(c);
     port.handler = {
-      credit: () => this.dispatch(),
+      credit: () => {
+        if (!this.ready.has(c)) this.ready.add(c);
+        this.dispatch();
+      },
       ack: (ranges) => this.ack(c, ranges),
       closed: () => this.detachConsumer(c),
     };
     port.opened(this.info());
-    this.checkEnd();
+    if (this.finished) port.end();
+    else this.checkEnd();
   }
 
   private info() {
@@ -115,6 +151,13 @@ export class QueueResource implements Resource {
     p.port.checkPayload(payload);
     if (p.ended || this.ended) {
       p.port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
+      return;
+    }
+    if (!this.host.hold(payload.length)) {
+      p.port.fail(new LimitError(
+        `the hub holds its limit of characters in queues (maxQueuedChars): item refused on queue '${this.name}'; ` +
+          'consume what the queues hold, or raise maxQueuedChars on the hub',
+      ));
       return;
     }
     this.items.push(payload);
@@ -137,6 +180,7 @@ export class QueueResource implements Resource {
 
   private detachProducer(p: Producer): void {
     this.producers.delete(p);
+    if (!p.ended) this.gone++;
     this.outstanding -= p.outstanding;
     p.outstanding = 0;
     this.refill();
@@ -144,40 +188,40 @@ export class QueueResource implements Resource {
   }
 
   private dispatch(): void {
-    const consumers = this.consumers;
-    while (this.items.length > 0 && consumers.length > 0) {
-      let c: Consumer | undefined;
-      for (let k = 0; k < consumers.length; k++) {
-        const candidate = consumers[(this.rr + k) % consumers.length]!;
-        if (candidate.port.credit > 0 && candidate.port.state === 'open') {
-          c = candidate;
-          this.rr = (this.rr + k + 1) % consumers.length;
-          break;
-        }
-      }
-      if (!c) break;
-      const item = this.items.shift()!;
+    const { items, ready } = this;
+    while (items.length > 0 && ready.size > 0) {
+      const c: Consumer = ready.values().next().value!;
+      ready.delete(c);
+      if (c.port.state !== 'open' || c.port.credit <= 0) continue;
+      const item = items.shift()!;
       const seq = c.port.send(item);
       if (c.port.state !== 'open') {
         // The write itself cut this consumer off (a peer that does not read): it was detached
         // during `send`, so the item goes back rather than into a gone consumer's in-flight set.
-        this.items.unshift(item);
+        items.unshift(item);
         continue;
       }
       c.inflight.add(seq, item);
       this.inflight++;
+      // To the back of the line: round robin.
+      if (c.port.credit > 0) ready.add(c);
     }
   }
 
   private ack(c: Consumer, ranges: SeqRange[]): void {
-    for (const [from, to] of ranges) this.inflight -= c.inflight.ack(from, to);
+    for (const [from, to] of ranges) {
+      const n = c.inflight.ack(from, to, this.unhold);
+      this.inflight -= n;
+      // A consumer acks each item it got once; anything else is a peer that lies.
+      if (n !== to - from + 1) throw new ProtocolError(`ack of [${from}, ${to}] on queue '${this.name}': only ${n} of those items are in flight on this channel`);
+    }
     this.refill();
     this.checkEnd();
   }
 
   private detachConsumer(c: Consumer): void {
-    const i = this.consumers.indexOf(c);
-    if (i >= 0) this.consumers.splice(i, 1);
+    this.consumers.delete(c);
+    this.ready.delete(c);
     const back = c.inflight.takeAll();
     this.inflight -= back.length;
     for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
@@ -194,6 +238,8 @@ export class QueueResource implements Resource {
       this.refillPending = false;
       let room = this.maxsize - this.items.length - this.inflight - this.outstanding;
       if (room <= 0 || this.producers.size === 0) return;
+      // The hub as a whole holds its limit of characters: credit waits until it holds less.
+      if (this.host.full(this.refillLater)) return;
       // Unused credit holds room, so no producer gets more than a quarter of the queue: a second
       // producer is not starved by a first that holds credit it does not use.
       const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.floor(this.maxsize / 4)));
@@ -218,11 +264,8 @@ export class QueueResource implements Resource {
   }
 
   private checkEnd(): void {
-    if (!this.ended || this.items.length > 0 || this.inflight > 0) return;
-    for (const c of this.consumers) {
-      if (c.ended) continue;
-      c.ended = true;
-      c.port.end(this.failure);
-    }
+    if (this.finished || !this.ended || this.items.length > 0 || this.inflight > 0) return;
+    this.finished = true;
+    for (const c of this.consumers) c.port.end(this.failure);
   }
 }

@@ -13,16 +13,30 @@ export interface Resource {
   attach(port: Port, open: OpenRequest): void;
   /** True when no channel uses it and it holds no data: the hub may forget it. */
   readonly idle: boolean;
+  /**
+   * What the resource leaves behind when the hub forgets it, if anything: the hub keeps it (a
+   * bounded number of them) and gives it to the factory of the next resource of that kind and name.
+   */
+  remains?(): unknown;
   /** Counters for `hub.stats()`. */
   stats(): Record<string, number | boolean | string>;
 }
 
+/** Makes the resource of a kind on its first open; `remains` is what an earlier one of that name left. */
+export type ResourceFactory = (name: string, open: OpenRequest, host: ResourceHost, remains?: unknown) => Resource;
+
 /** What a resource needs from the hub. */
 export interface ResourceHost {
-  /** Runs `work` once at the end of the current scheduler turn (coalescing repeated calls is the caller's job). */
+  /** Runs `work` once at the end of the current scheduler turn (coalescing repeated calls is the caller's job); what it throws is reported, not thrown. */
   defer(work: () => void): void;
   /** The resource may have become idle. */
   maybeIdle(resource: Resource): void;
+  /** Counts `chars` more held by this hub's resources; false, and nothing counted, when that would cross `maxQueuedChars`. */
+  hold(chars: number): boolean;
+  /** Counts `chars` fewer held. */
+  unhold(chars: number): void;
+  /** True while the hub holds `maxQueuedChars` or more; then `then` runs once, when it holds less. */
+  full(then: () => void): boolean;
 }
 
 /** Reads an optional positive integer option, in `[1, max]`. */
