@@ -224,7 +224,8 @@ export class Sender {
 
   private drain(): void {
     const port = this.port;
-    if (!port || this.failure) return;
+    // A port that is not open sends nothing: its `closed` (maybe still to come) fails this sender.
+    if (!port || this.failure || port.state !== 'open') return;
     while (this.waiting.length > 0 && port.credit > 0 && port.canWrite()) {
       const w = this.waiting.shift()!;
       this.waitingChars -= w.json.length;
