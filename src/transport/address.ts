@@ -34,7 +34,7 @@ const TCP = /^tcp:\/\/(?:\[([^\]]*)\]|([^:/[\]\s]*)):([^/]*)$/i;
 const PIPE_MAX = 256;
 
 /** Largest Unix socket path in bytes (sun_path minus its NUL): 107 on linux, 103 elsewhere. */
-function unixLimit(platform: NodeJS.Platform): number {
+export function unixPathLimit(platform: NodeJS.Platform): number {
   return platform === 'linux' ? 107 : 103;
 }
 
@@ -59,10 +59,12 @@ export function privateDir(env: AddressEnv = currentEnv()): string {
  * - win32: bare name → `\\.\pipe\hostbus-<name>`; `\\.\pipe\…` or `\\?\pipe\…` → as is;
  *   absolute path → `\\.\pipe\` + the normalised path with `:` dropped and `\` turned into `/`
  *   (`C:\run\jobs` → `\\.\pipe\C/run/jobs`; pipe names may hold any character but `\`).
- * An Address object is validated for the platform and returned as a copy.
+ * An Address object is validated for the platform and returned as a copy. No spec, and no path
+ * or host of an Address object, may hold a NUL byte (`\0`): InvalidArgumentError.
  */
 export function resolveAddress(spec: string | Address, env: AddressEnv = currentEnv()): Address {
   if (typeof spec !== 'string') return checkAddress(spec, env);
+  checkNoNul(spec);
   if (spec === '') {
     throw new InvalidArgumentError('address is empty: give a bare name such as "demo", an absolute socket path, or tcp://host:port');
   }
@@ -117,6 +119,16 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
 }
 
+/**
+ * Throws InvalidArgumentError if `text` holds a NUL byte: the OS would cut a path there (or, on
+ * Linux, take a leading NUL for the abstract namespace), and Node's fs refuses it with a TypeError.
+ */
+function checkNoNul(text: string, shown = text): void {
+  if (text.includes('\0')) {
+    throw new InvalidArgumentError(`address ${JSON.stringify(shown)} contains a NUL byte (\\0), and NUL is not allowed in addresses: remove it`);
+  }
+}
+
 function checkName(name: string): string {
   if (!NAME.test(name) || name === '.' || name === '..') {
     throw new InvalidArgumentError(`invalid address name "${name}": a bare name may hold only letters, digits, '.', '_' and '-'; rename it, or give an absolute path`);
@@ -130,7 +142,7 @@ function notAbsolute(spec: string, absolute: string): InvalidArgumentError {
 
 function unix(path: string, env: AddressEnv, fix: string): Address {
   const bytes = Buffer.byteLength(path);
-  const limit = unixLimit(env.platform);
+  const limit = unixPathLimit(env.platform);
   if (bytes > limit) {
     throw new AddressTooLongError(`socket path ${path} is ${bytes} bytes, over the ${limit}-byte limit on ${env.platform}: ${fix}`);
   }
@@ -157,8 +169,12 @@ function parseTcp(spec: string): Address {
 }
 
 function checkAddress(a: Address, env: AddressEnv): Address {
+  if (a === null || typeof a !== 'object') {
+    throw new InvalidArgumentError(`address is ${String(a)}: give a string such as "demo" or an Address object such as { kind: 'unix', path: '/run/hub.sock' }`);
+  }
   const kind = (a as { kind?: unknown }).kind;
   if (a.kind === 'tcp') {
+    if (typeof a.host === 'string') checkNoNul(a.host, `tcp://${a.host}:${String(a.port)}`);
     if (typeof a.host !== 'string' || a.host === '' || !Number.isInteger(a.port) || a.port < 0 || a.port > 65535) {
       throw tcpError(`tcp://${String(a.host)}:${String(a.port)}`);
     }
@@ -167,6 +183,7 @@ function checkAddress(a: Address, env: AddressEnv): Address {
   if (a.kind === 'pipe' || a.kind === 'unix') {
     const onWin = env.platform === 'win32';
     if (typeof a.path !== 'string') throw new InvalidArgumentError(`address of kind ${a.kind} has no path: give its path as a string`);
+    checkNoNul(a.path);
     if (a.kind === 'pipe' && (!onWin || !PIPE_PREFIX.test(a.path))) {
       throw new InvalidArgumentError(`pipe address "${a.path}" is not a \\\\.\\pipe\\ name on win32 (this is ${env.platform}): use a bare name or resolveAddress()`);
     }

@@ -1,6 +1,6 @@
 /** Connecting to a hub's {@link Address}. */
 import { connect, type Socket } from 'node:net';
-import { InvalidArgumentError, NoHubError, TimeoutError } from '../errors.js';
+import { HubBusyError, InvalidArgumentError, NoHubError, TimeoutError, type HostbusError } from '../errors.js';
 import { currentEnv, formatAddress, resolveAddress, type Address, type AddressEnv } from './address.js';
 
 /** Options of {@link connectSocket}. */
@@ -14,8 +14,10 @@ export interface ConnectOptions {
 /**
  * Connects to `spec` (see resolveAddress) and resolves with the connected socket, which the
  * caller then owns; no listener of this function stays attached to it. Rejects with:
- * NoHubError when nobody listens (ENOENT, ECONNREFUSED); NoHubError naming the code, with the
- * original error as `cause`, on any other socket error; TimeoutError after `timeoutMs`;
+ * NoHubError when nobody listens (ENOENT, ECONNREFUSED); HubBusyError when a hub listens at a
+ * Unix socket but its queue of pending connections (its listen backlog) is full (EAGAIN);
+ * NoHubError naming the code on any other socket error (the original error is the `cause` of
+ * each); TimeoutError after `timeoutMs`;
  * InvalidArgumentError / AddressTooLongError for a bad spec, a bad timeout or TCP port 0.
  * On failure the socket is destroyed.
  */
@@ -47,7 +49,7 @@ export function connectSocket(spec: string | Address, options: ConnectOptions = 
     const onError = (err: NodeJS.ErrnoException) => {
       settle();
       socket.destroy();
-      reject(noHub(err, where, typeof spec === 'string' ? spec : where));
+      reject(connectError(err, address, typeof spec === 'string' ? spec : where));
     };
     socket.once('connect', onConnect);
     socket.once('error', onError);
@@ -61,9 +63,15 @@ export function connectSocket(spec: string | Address, options: ConnectOptions = 
   });
 }
 
-function noHub(err: NodeJS.ErrnoException, where: string, spec: string): NoHubError {
+/** The hostbus error for a failed connect to `address` (given by the caller as `spec`). */
+function connectError(err: NodeJS.ErrnoException, address: Address, spec: string): HostbusError {
+  const where = formatAddress(address);
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
     return new NoHubError(`no hub is listening at ${where}: start one with \`hostbus serve ${spec}\` or \`Hub.listen(${JSON.stringify(spec)})\` in a process`, { cause: err });
+  }
+  if (err.code === 'EAGAIN' && address.kind === 'unix') {
+    // Linux: connect(2) on a non-blocking Unix socket whose listener's queue is full.
+    return new HubBusyError(`the hub at ${where} is alive but busy: its queue of pending connections is full; try again shortly, or have the hub listen with a larger backlog`, { cause: err });
   }
   return new NoHubError(`cannot connect to ${where} (${err.code ?? err.message}): check the address, and that you may access it (socket and folder permissions, firewall)`, { cause: err });
 }

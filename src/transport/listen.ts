@@ -2,12 +2,13 @@
  * Listening on an {@link Address}: Unix socket (private mode, stale-file recovery), Windows named
  * pipe or TCP. No module-level state: every {@link Listener} is independent.
  */
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { chmod, link, lstat, mkdtemp, rmdir, unlink } from 'node:fs/promises';
 import { connect, createServer, type ListenOptions as NetListenOptions, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
-import { AddressInUseError } from '../errors.js';
+import { AddressInUseError, AddressTooLongError, InvalidArgumentError } from '../errors.js';
 import {
-  currentEnv, ensurePrivateDir, formatAddress, privateDir, resolveAddress,
+  currentEnv, ensurePrivateDir, formatAddress, privateDir, resolveAddress, unixPathLimit,
   type Address, type AddressEnv,
 } from './address.js';
 
@@ -32,17 +33,35 @@ export interface ListenOptions {
    * process warning, so they are neither lost nor fatal.
    */
   onError?: (err: Error) => void;
+  /**
+   * How many connections the OS queues while they wait to be accepted (default Node's 511; the
+   * OS may cap it, e.g. at net.core.somaxconn on Linux). When it is full, a client's connect
+   * fails with HubBusyError. A positive integer, else InvalidArgumentError.
+   */
+  backlog?: number;
 }
 
 type Errno = NodeJS.ErrnoException;
+type FileId = { ino: number; dev: number };
+type Bind = (path: string) => Promise<Server>;
 const codeOf = (err: unknown): string | undefined => (err as Errno | undefined)?.code;
 
 /**
+ * Prefix of the staging folder made next to a socket path outside the private folder; mkdtemp
+ * adds 6 characters, and the socket inside it is named `s`.
+ */
+const STAGING = '.hb-';
+
+/**
  * Listens at `spec` (see resolveAddress) and calls `onConnection` with every accepted socket,
- * which that callback then owns. Unix sockets: the private folder is made (mode 0700) when the
- * path lies in privateDir(); a stale socket file (nobody accepts on it) is replaced; the socket
- * file gets mode 0600. Rejects with AddressInUseError when a live server holds the address or
- * the path is a file that is not a socket; other listen errors are passed through as they are.
+ * which that callback then owns. Unix sockets: the socket file is never reachable with looser
+ * permissions than 0600. In privateDir() (made with mode 0700) it is bound in place; elsewhere it
+ * is bound in a fresh 0700 staging folder next to the path, made 0600 there, and hard-linked into
+ * place, so it appears at the path only once it is owner-only (AddressTooLongError when the
+ * staging path would exceed the platform's limit). A stale socket file (nobody accepts on it) is
+ * replaced. Rejects with AddressInUseError when a live server holds the address or the path is a
+ * file that is not a socket, InvalidArgumentError for a bad spec or backlog; other errors are
+ * passed through as they are.
  */
 export async function listen(
   spec: string | Address,
@@ -51,15 +70,15 @@ export async function listen(
 ): Promise<Listener> {
   const env = options.env ?? currentEnv();
   const address = resolveAddress(spec, env);
+  const backlog = checkBacklog(options.backlog);
   const where = formatAddress(address);
   const onError = options.onError ?? ((err: Error) => {
     process.emitWarning(`hostbus listener at ${where}: ${err.message}`, { type: 'HostbusWarning', code: codeOf(err) });
   });
-  const inUse = (err: unknown) => codeOf(err) === 'EADDRINUSE'
-    ? new AddressInUseError(`something is already listening at ${where}: stop it, or choose another address`, { cause: err })
-    : err;
-  const bindHere = (target: NetListenOptions) => bind(target, onConnection, onError).catch((err: unknown) => {
-    throw inUse(err);
+  const queue = backlog === undefined ? {} : { backlog };
+  const bindAt = (target: NetListenOptions) => bind({ ...target, ...queue }, onConnection, onError);
+  const bindHere = (target: NetListenOptions) => bindAt(target).catch((err: unknown) => {
+    throw codeOf(err) === 'EADDRINUSE' ? inUse(where, err) : err;
   });
 
   if (address.kind === 'tcp') {
@@ -74,23 +93,110 @@ export async function listen(
 
   const { path } = address;
   const dir = posix.dirname(path);
-  if (dir === privateDir(env)) await ensurePrivateDir(dir);
+  if (dir === privateDir(env)) {
+    await ensurePrivateDir(dir);
+    const { server, file } = await bindInPlace(path, (p) => bindAt({ path: p }), (p) => bindHere({ path: p }));
+    return makeListener(server, address, file);
+  }
+  const { server, file } = await bindStaged(path, (p) => bindAt({ path: p }), where);
+  return makeListener(server, address, file);
+}
+
+/** `backlog` if it is undefined or a positive integer (at most 2^31 - 1); else InvalidArgumentError. */
+function checkBacklog(backlog: unknown): number | undefined {
+  if (backlog === undefined) return undefined;
+  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 1 || backlog > 0x7fffffff) {
+    throw new InvalidArgumentError(`backlog is ${typeof backlog === 'string' ? JSON.stringify(backlog) : String(backlog)}: give a positive integer number of pending connections (such as 511, the default), or leave it out`);
+  }
+  return backlog;
+}
+
+function inUse(where: string, cause: unknown): AddressInUseError {
+  return new AddressInUseError(`something is already listening at ${where}: stop it, or choose another address`, { cause });
+}
+
+/**
+ * Binds the socket at `path` itself, then makes it 0600: only for a path in the private 0700
+ * folder, where nobody else can reach it in between. A stale socket at `path` is replaced.
+ */
+async function bindInPlace(path: string, bindAt: Bind, bindHere: Bind): Promise<{ server: Server; file: FileId }> {
   let server: Server;
   try {
-    server = await bind({ path }, onConnection, onError);
+    server = await bindAt(path);
   } catch (err) {
     if (codeOf(err) !== 'EADDRINUSE') throw err;
     await clearStale(path);
-    server = await bindHere({ path });
+    server = await bindHere(path);
   }
   try {
     await chmod(path, 0o600);
     const st = await lstat(path);
-    return makeListener(server, address, { ino: st.ino, dev: st.dev });
+    return { server, file: { ino: st.ino, dev: st.dev } };
   } catch (err) {
     server.close();
     throw err;
   }
+}
+
+/**
+ * Binds the socket in a fresh staging folder next to `path` (mode 0700, same filesystem), makes
+ * it 0600 there, then hard-links it to `path`: link(2), unlike rename(2), fails if something is
+ * at `path` (then a stale socket is replaced, anything else is AddressInUseError) instead of
+ * replacing a live hub's socket. The staging name and folder are removed on every outcome; the
+ * server then listens on the socket file at `path` only.
+ */
+async function bindStaged(path: string, bindAt: Bind, where: string): Promise<{ server: Server; file: FileId }> {
+  const dir = posix.dirname(path);
+  checkStagingLength(path, dir);
+  const staging = await mkdtemp(posix.join(dir, STAGING));
+  const temp = posix.join(staging, 's');
+  let server: Server | undefined;
+  let file: FileId | undefined;
+  try {
+    server = await bindAt(temp);
+    await chmod(temp, 0o600);
+    const st = await lstat(temp);
+    file = { ino: st.ino, dev: st.dev };
+    await linkInto(temp, path, where);
+    await discardStaging(staging, temp);
+    return { server, file };
+  } catch (err) {
+    // Closing the server unlinks the staging name (libuv unlinks the path it bound).
+    server?.close();
+    if (file) removeIfSame(path, file, () => {});
+    await discardStaging(staging, temp).catch(() => {}); // the first error is the one to report
+    throw err;
+  }
+}
+
+/** AddressTooLongError if the staging path for `path` would exceed this platform's limit. */
+function checkStagingLength(path: string, dir: string): void {
+  const staged = posix.join(dir, `${STAGING}XXXXXX`, 's');
+  const bytes = Buffer.byteLength(staged);
+  const limit = unixPathLimit(process.platform);
+  if (bytes <= limit) return;
+  throw new AddressTooLongError(`socket path ${path} is first bound as ${staged} (${bytes} bytes, over the ${limit}-byte limit on ${process.platform}), so that it is owner-only before it appears at its path: use a folder at least ${bytes - limit} bytes shorter, or a bare name`);
+}
+
+/** Hard-links `temp` to `path`; on EEXIST clears a stale socket once and tries again. */
+async function linkInto(temp: string, path: string, where: string): Promise<void> {
+  try {
+    await link(temp, path);
+    return;
+  } catch (err) {
+    if (codeOf(err) !== 'EEXIST') throw err;
+  }
+  await clearStale(path);
+  try {
+    await link(temp, path);
+  } catch (err) {
+    throw codeOf(err) === 'EEXIST' ? inUse(where, err) : err;
+  }
+}
+
+async function discardStaging(staging: string, temp: string): Promise<void> {
+  await unlink(temp).catch(ignoreENOENT);
+  await rmdir(staging).catch(ignoreENOENT);
 }
 
 /** Creates a server and listens; on success the persistent error handler is attached at once. */
@@ -158,20 +264,36 @@ function ignoreENOENT(err: unknown): void {
   if (codeOf(err) !== 'ENOENT') throw err;
 }
 
-function makeListener(server: Server, address: Address, file: { ino: number; dev: number } | undefined): Listener {
+/**
+ * Removes `path` if it is still the file `file` (same inode), never a socket another server has
+ * put there since; synchronous, so that it is gone when the caller returns. Errors other than
+ * ENOENT go to `onError`.
+ */
+function removeIfSame(path: string, file: FileId, onError: (err: unknown) => void): void {
+  try {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (st && st.ino === file.ino && st.dev === file.dev) unlinkSync(path);
+  } catch (err) {
+    if (codeOf(err) !== 'ENOENT') onError(err);
+  }
+}
+
+function makeListener(server: Server, address: Address, file: FileId | undefined): Listener {
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     const closed = new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
     });
-    closed.catch(() => {}); // awaited below; avoids an unhandled rejection while unlinking
+    let unlinkError: unknown;
     if (file && address.kind === 'unix') {
-      // Node unlinks the socket file itself; remove it if it is still there and still ours
-      // (same inode), never a socket another server has bound at the path meanwhile.
-      const st = await lstat(address.path).catch((err: unknown) => ignoreENOENT(err));
-      if (st && st.ino === file.ino && st.dev === file.dev) await unlink(address.path).catch(ignoreENOENT);
+      // Node unlinks the path it bound, which for a staged socket is the staging name (gone
+      // already: nothing to do). Remove the socket at the address if it is still ours.
+      removeIfSame(address.path, file, (err) => {
+        unlinkError = err;
+      });
     }
     await closed;
+    if (unlinkError !== undefined) throw unlinkError;
   };
   return {
     address,

@@ -163,3 +163,33 @@ describe('Unix socket path length limit (bytes)', () => {
     expect(err.message).toMatch(/use a shorter name, or set XDG_RUNTIME_DIR/);
   });
 });
+
+describe('NUL bytes', () => {
+  const nul = (err: Error & { code?: string }) => {
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(err.message).toMatch(/NUL byte \(\\0\), and NUL is not allowed in addresses: remove it/);
+  };
+  it('are refused in every kind of string spec, on every platform', () => {
+    const specs = ['\0', 'de\0mo', '/tmp/a\0b.sock', '/tmp/x.sock\0', '\0abstract', 'tcp://127.0.0.1\0:5000',
+      'tcp://[::1\0]:5000', '\\\\.\\pipe\\a\0b', 'C:\\run\\a\0b'];
+    for (const env of [linux, darwin, win]) {
+      for (const spec of specs) nul(thrown(() => resolveAddress(spec, env)));
+    }
+  });
+  it('are refused in Address objects', () => {
+    nul(thrown(() => resolveAddress({ kind: 'unix', path: '/tmp/a\0b.sock' }, linux)));
+    nul(thrown(() => resolveAddress({ kind: 'pipe', path: '\\\\.\\pipe\\a\0b' }, win)));
+    nul(thrown(() => resolveAddress({ kind: 'tcp', host: '127.0.0.1\0', port: 5000 }, linux)));
+  });
+  it('are shown escaped in the message', () => {
+    expect(thrown(() => resolveAddress('/tmp/a\0b.sock', linux)).message).toContain('"/tmp/a\\u0000b.sock"');
+  });
+  it('a spec that is neither a string nor an object is refused with InvalidArgumentError', () => {
+    for (const spec of [null, undefined, 42]) {
+      const err = thrown(() => resolveAddress(spec as unknown as Address, linux));
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect(err.message).toContain('give a string such as "demo" or an Address object');
+    }
+  });
+});
