@@ -24,6 +24,12 @@ export interface BusOptions {
    * to connect, in ms (default 10,000); then it fails with ERR_PEER_GONE.
    */
   directTimeoutMs?: number;
+  /**
+   * Most connections to this bus's direct listener held at once that are not a pipe's channel
+   * yet (default 64); one more makes the oldest be cut. Each is held for at most
+   * `directTimeoutMs`.
+   */
+  directMaxPending?: number;
   /** Called once when the connection is over: `err` unless `close()` ended it. */
   onClose?: (err?: Error) => void;
 }
@@ -68,7 +74,11 @@ export class Bus implements BusLike {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
     const address = this.options.address;
     if (address && address.kind !== 'tcp' && options?.direct !== false) {
-      this.links ??= new DirectLinks({ timeoutMs: this.options.directTimeoutMs, maxLine: this.options.maxLine });
+      this.links ??= new DirectLinks({
+        timeoutMs: this.options.directTimeoutMs,
+        maxPending: this.options.directMaxPending,
+        maxLine: this.options.maxLine,
+      });
       this.links.meet(this, name, end as PipeEnd<unknown>);
     } else {
       end.attach(this.open('pipe', name, 'end', undefined, end.handler));

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Port, PortHandler } from '../bus/port.js';
 import { Session, type SessionOptions } from '../bus/session.js';
-import { ClosedError, PeerGoneError, ProtocolError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, PeerGoneError, ProtocolError } from '../errors.js';
 import { connectDirect, listenDirect, type DirectListener } from '../transport/direct-socket.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { BusLike } from './handle.js';
@@ -10,8 +10,23 @@ import type { PipeEnd } from './pipe.js';
 /** How long an end told to accept waits for its peer to connect, by default (ms). */
 export const DEFAULT_DIRECT_TIMEOUT_MS = 10_000;
 
-/** Most connections held at once that came before the hub's word reached the end they are for. */
-const MAX_EARLY = 1024;
+/**
+ * Most connections to the direct listener held at once that are not the channel of a pipe end
+ * yet (they have not said `hello` and opened their channel, or came before the hub's word), by
+ * default.
+ */
+export const DEFAULT_DIRECT_MAX_PENDING = 64;
+
+/** Largest delay setTimeout keeps (ms); a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`${name} must be a positive integer of at most ${max}, not ${String(value)}`);
+  }
+  return value;
+}
 
 /** Turns a connection away: its channel gets an error, and the connection is cut. */
 function refuse(port: Port, session: Session): void {
@@ -36,6 +51,15 @@ interface Waiting {
   hubPort: Port;
 }
 
+/** A connection to the listener that is not the channel of a pipe end (yet). */
+interface Pending {
+  /** Cuts it once `timeoutMs` have passed since it was accepted. */
+  timer: NodeJS.Timeout;
+  /** The token of the channel it opened, once it has opened one. */
+  token?: string;
+  port?: Port;
+}
+
 /**
  * The direct links of one bus: named pipes whose two ends meet through the hub, then talk over a
  * socket of their own, as a `Pipe()` to a child does. A round trip then costs one hop instead of
@@ -46,20 +70,38 @@ interface Waiting {
  * bearing the hub's token (at most `timeoutMs`), and the second connects to the first. An end
  * that cannot connect, or whose peer never connects, fails with ERR_PEER_GONE, whose message says
  * to open the pipe with `{ direct: false }` (relayed by the hub) if the two cannot share a socket.
+ *
+ * The listener is a socket only this user can connect to (see {@link listenDirect}). Of the
+ * connections it accepts, at most `maxPending` are held at once until they become a pipe's
+ * channel, each for at most `timeoutMs`: one more makes the oldest be cut at once, and one that
+ * has not become a channel within `timeoutMs` is cut. A connection carries one channel.
  */
 export class DirectLinks {
   private listener: Promise<DirectListener> | undefined;
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessions = new Set<Session>();
-  /** Connections that came with a token before the hub's word reached the end it is for. */
-  private readonly early = new Map<string, { port: Port; session: Session; timer: NodeJS.Timeout }>();
+  /**
+   * Accepted connections that are no pipe's channel yet, oldest first (a Map keeps insertion
+   * order); at most `maxPending`.
+   */
+  private readonly pending = new Map<Session, Pending>();
+  /** Pending connections that came with a token before the hub's word reached its end. */
+  private readonly early = new Map<string, Session>();
   private closed = false;
   private readonly timeoutMs: number;
+  private readonly maxPending: number;
   private readonly maxLine: number | undefined;
 
-  /** `maxLine`: the bus's frame limit, which its direct links keep. */
-  constructor(options: { timeoutMs?: number | undefined; maxLine?: number | undefined } = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS;
+  /**
+   * `timeoutMs`: how long an end told to accept waits for its peer, and a connection to the
+   * listener may take to become a channel (default 10,000). `maxPending`: most connections to
+   * the listener held at once that are no channel yet (default 64). `maxLine`: the bus's frame
+   * limit, which its direct links keep. Throws InvalidArgumentError for a value that is not a
+   * positive integer.
+   */
+  constructor(options: { timeoutMs?: number | undefined; maxPending?: number | undefined; maxLine?: number | undefined } = {}) {
+    this.timeoutMs = positiveInteger('directTimeoutMs', options.timeoutMs, DEFAULT_DIRECT_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    this.maxPending = positiveInteger('directMaxPending', options.maxPending, DEFAULT_DIRECT_MAX_PENDING);
     this.maxLine = options.maxLine;
   }
 
@@ -118,10 +160,9 @@ export class DirectLinks {
       w.hubPort.close();
       w.end.handler.closed?.(closedBeforePeer(w.end));
     }
-    for (const [token, e] of this.early) {
-      this.early.delete(token);
-      clearTimeout(e.timer);
-    }
+    this.early.clear();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
     // Forced: a connection that never opened a channel (a stranger) must not hold the close up.
     for (const session of this.sessions) session.close(true);
     const listener = this.listener;
@@ -138,11 +179,11 @@ export class DirectLinks {
 
   private accept(token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
     const early = this.early.get(token);
-    if (early) {
+    const port = early && this.pending.get(early)?.port;
+    if (early && port) {
       // The peer's connection came in before the hub's word reached this end.
       this.early.delete(token);
-      clearTimeout(early.timer);
-      return this.join(end, early.port, early.session, hubPort);
+      return this.join(end, port, early, hubPort);
     }
     const timer = setTimeout(() => {
       this.waiting.delete(token);
@@ -160,27 +201,61 @@ export class DirectLinks {
     };
   }
 
+  /** A connection to the listener: held until it becomes a channel, within the bounds. */
   private serve(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    if (this.pending.size >= this.maxPending) {
+      // Full: the oldest goes, so that a flood of idle connections cannot keep a real peer out
+      // (which says hello and opens its channel as soon as it has connected).
+      const [oldest] = this.pending.keys();
+      this.drop(oldest!);
+      oldest!.close(true);
+    }
     const session = this.session(socket, (port, open) => {
+      const pending = this.pending.get(session);
+      if (!pending || pending.port) {
+        // One channel per connection: a second one is refused, the first is left as it is.
+        port.fail(new ProtocolError('a direct connection carries one pipe'));
+        return;
+      }
       const w = open.k === 'pipe' ? this.waiting.get(open.n) : undefined;
       if (w) {
         this.waiting.delete(open.n);
         clearTimeout(w.timer);
         return this.join(w.end, port, session, w.hubPort);
       }
-      if (open.k !== 'pipe' || this.early.has(open.n) || this.early.size >= MAX_EARLY) return refuse(port, session);
+      if (open.k !== 'pipe' || this.early.has(open.n)) return refuse(port, session);
       // The hub tells both ends at once, on two connections: the peer may be here before this
-      // end has heard the token. It waits, as the end would have, for at most timeoutMs.
-      const timer = setTimeout(() => {
-        this.early.delete(open.n);
-        refuse(port, session);
-      }, this.timeoutMs);
-      this.early.set(open.n, { port, session, timer });
+      // end has heard the token. It waits, as the end would have, until its connection's
+      // timeoutMs is up; being pending, it counts towards maxPending.
+      pending.token = open.n;
+      pending.port = port;
+      this.early.set(open.n, session);
     });
+    const timer = setTimeout(() => {
+      const pending = this.pending.get(session);
+      this.drop(session);
+      if (pending?.port) refuse(pending.port, session);
+      else session.close(true);
+    }, this.timeoutMs);
+    this.pending.set(session, { timer });
+  }
+
+  /** Forgets a pending connection (it became a channel, was cut or closed). */
+  private drop(session: Session): void {
+    const pending = this.pending.get(session);
+    if (!pending) return;
+    this.pending.delete(session);
+    clearTimeout(pending.timer);
+    if (pending.token !== undefined && this.early.get(pending.token) === session) this.early.delete(pending.token);
   }
 
   /** Makes `port` (on `session`, a direct connection) the channel of `end`. */
   private join(end: PipeEnd<unknown>, port: Port, session: Session, hubPort: Port): void {
+    this.drop(session);
     end.onGone = () => {
       session.close();
       hubPort.close();
@@ -219,7 +294,10 @@ export class DirectLinks {
     const session: Session = new Session(new SocketWire(socket, this.maxLine === undefined ? {} : { maxLine: this.maxLine }), {
       role: 'peer',
       ...(accept ? { accept } : {}),
-      onClose: () => this.sessions.delete(session),
+      onClose: () => {
+        this.sessions.delete(session);
+        this.drop(session);
+      },
     });
     this.sessions.add(session);
     return session;

@@ -1,56 +1,170 @@
 /**
- * Sockets for direct links between two processes that met through a hub. On Linux they live in
- * the abstract namespace: no file, so nothing is left behind even when a process is killed, and
- * only a peer given the hub's one-time token gets a channel on it. Elsewhere: a Unix socket in
- * the private folder (POSIX) or a named pipe (win32), through {@link listen}.
+ * Sockets for direct links between two processes that met through a hub. POSIX (Linux included):
+ * a Unix socket `d-<pid>-<hex>.sock` in the private per-user folder ({@link privateDir}, mode
+ * 0700), the socket itself 0600, so only this user's processes can connect at all. Its file is
+ * removed when the listener closes, or when the process exits with it still open; files left by
+ * a process that was killed are swept when a later listener starts. win32: a named pipe, through
+ * {@link listen}. Abstract sockets are not used: they have no permissions, every local user can
+ * list their names in /proc/net/unix and connect, and Node cannot read the peer's credentials
+ * (SO_PEERCRED) without a native addon.
  */
 import { randomBytes } from 'node:crypto';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { chmod, lstat, readdir, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { posix } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import { formatAddress, resolveAddress } from './address.js';
+import { ensurePrivateDir, formatAddress, privateDir, resolveAddress } from './address.js';
 import { listen } from './listen.js';
 
 /** A listening direct socket. */
 export interface DirectListener {
   /** Where peers connect: what {@link connectDirect} takes. */
   readonly address: string;
-  /** Stops accepting; resolves once the server is closed (accepted sockets are their owner's). */
+  /**
+   * Stops accepting and removes the socket file; resolves once the server is closed (accepted
+   * sockets are their owner's, who must end them).
+   */
   close(): Promise<void>;
 }
 
 const ABSTRACT = '\0';
+/** Names of direct sockets: the pid of the process that listens, and a random part. */
+const DIRECT_NAME = /^d-(\d+)-[0-9a-f]+\.sock$/;
+
+type Errno = NodeJS.ErrnoException;
+const codeOf = (err: unknown): string | undefined => (err as Errno | undefined)?.code;
+
+/** Socket files of this process's open direct listeners, removed on exit if still open. */
+const open = new Map<string, { ino: number; dev: number }>();
+
+function unlinkOpenSync(): void {
+  for (const [path, file] of open) {
+    try {
+      const st = lstatSync(path);
+      if (st.ino === file.ino && st.dev === file.dev) unlinkSync(path);
+    } catch {
+      // gone already, or not ours to remove: nothing to do at exit
+    }
+  }
+  open.clear();
+}
+
+function track(path: string, file: { ino: number; dev: number }): void {
+  if (open.size === 0) process.on('exit', unlinkOpenSync);
+  open.set(path, file);
+}
+
+function untrack(path: string): void {
+  if (!open.delete(path)) return;
+  if (open.size === 0) process.off('exit', unlinkOpenSync);
+}
 
 /** Listens at a fresh address of this process and hands every accepted socket to `onConnection`. */
 export async function listenDirect(onConnection: (socket: Socket) => void): Promise<DirectListener> {
-  const name = `hostbus-direct-${process.pid}-${randomBytes(8).toString('hex')}`;
-  if (process.platform !== 'linux') {
-    const listener = await listen(name, onConnection);
+  const hex = randomBytes(6).toString('hex');
+  if (process.platform === 'win32') {
+    const listener = await listen(`direct-${process.pid}-${hex}`, onConnection);
     return { address: formatAddress(listener.address), close: () => listener.close() };
   }
+  const dir = privateDir();
+  const path = posix.join(dir, `d-${process.pid}-${hex}.sock`);
+  resolveAddress(path); // AddressTooLongError before anything is made: the caller relays instead
+  await ensurePrivateDir(dir);
+  await sweepStale(dir);
   const server: Server = createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ path: ABSTRACT + name }, () => {
+    server.listen({ path }, () => {
       server.off('error', reject);
       resolve();
     });
   });
   server.unref(); // the connections it accepts keep the process alive, not the listening itself
-  server.on('error', (err) => process.emitWarning(`hostbus direct listener: ${err.message}`, { type: 'HostbusWarning' }));
+  server.on('error', (err) => process.emitWarning(`hostbus direct listener at ${path}: ${err.message}`, { type: 'HostbusWarning' }));
+  let file: { ino: number; dev: number };
+  try {
+    // The folder already keeps other users out; the mode says the same of the socket itself.
+    await chmod(path, 0o600);
+    const st = await lstat(path);
+    file = { ino: st.ino, dev: st.dev };
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  track(path, file);
   let closed: Promise<void> | undefined;
-  return {
-    address: ABSTRACT + name,
-    close: () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()))),
+  const close = async (): Promise<void> => {
+    const done = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Node unlinks the file itself when the server stops listening; remove it if it is still
+    // there and still ours (same inode).
+    const st = await lstat(path).catch(() => undefined);
+    if (st && st.ino === file.ino && st.dev === file.dev) await unlink(path).catch(() => {});
+    untrack(path);
+    await done;
   };
+  return { address: path, close: () => (closed ??= close()) };
+}
+
+/**
+ * Removes the direct socket files in `dir` left by processes that are gone (killed, so their exit
+ * hook never ran): a name's pid that does not exist (ESRCH), and a socket nobody accepts on
+ * (the pid may be of another pid namespace sharing the folder). A live process's file is kept.
+ */
+async function sweepStale(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.map(async (name) => {
+    const pid = Number(DIRECT_NAME.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) return;
+    const path = posix.join(dir, name);
+    try {
+      if (!(await lstat(path)).isSocket() || !(await refused(path))) return;
+      await unlink(path);
+    } catch {
+      // gone meanwhile (another process swept it), or not ours to judge: leave it
+    }
+  }));
+}
+
+/** Whether process `pid` exists (EPERM: it does, as another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return codeOf(err) !== 'ESRCH';
+  }
+}
+
+/** Connects to `path`: true if refused (a socket file with no server), false if something accepts. */
+function refused(path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', (err: Errno) => {
+      socket.destroy();
+      if (err.code === 'ECONNREFUSED') resolve(true);
+      else reject(err);
+    });
+  });
 }
 
 /**
  * Connects to an address from {@link listenDirect}. Rejects with the socket's error, or with
- * InvalidArgumentError (or AddressTooLongError) for an address that is neither an abstract name, a path nor a pipe name.
+ * InvalidArgumentError (or AddressTooLongError) for an address that is neither a path nor a pipe
+ * name (nor, on Linux, an abstract name, as earlier versions offered).
  */
 export async function connectDirect(address: string): Promise<Socket> {
   let path: string;
-  if (address.startsWith(ABSTRACT) && address.length > 1) {
+  if (address.startsWith(ABSTRACT) && address.length > 1 && process.platform === 'linux') {
     path = address;
   } else {
     const resolved = resolveAddress(address);
