@@ -43,6 +43,11 @@ export interface HubOptions {
   maxEndedQueues?: number;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
+  /**
+   * Most characters queued for one connection while its socket is full, counted from its last
+   * drain (default 64 Mi, or 64 × maxLine if more); past it the peer is cut off with ERR_SLOW_PEER.
+   */
+  maxQueued?: number;
 }
 
 /** What `hub.stats()` reports. */
@@ -93,7 +98,7 @@ function limitsOf(options: HubOptions): Limits {
     }
     out[key] = v;
   }
-  for (const key of ['maxLine', 'backlog', 'keepaliveMs'] as const) {
+  for (const key of ['maxLine', 'backlog', 'keepaliveMs', 'maxQueued'] as const) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (key === 'maxLine' && v < 64))) {
       throw new InvalidArgumentError(`HubOptions.${key} must be ${key === 'maxLine' ? 'an integer of at least 64' : 'a non-negative integer'}, got ${String(v)}`);
@@ -274,7 +279,8 @@ export class Hub implements ResourceHost {
       socket.destroy();
       return;
     }
-    this.serve(new SocketWire(socket, { maxLine: this.options.maxLine, ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}) }));
+    const { maxLine, maxQueued, scheduler } = this.options;
+    this.serve(new SocketWire(socket, { maxLine, ...(maxQueued ? { maxQueued } : {}), ...(scheduler ? { scheduler } : {}) }));
   }
 
   private open(port: Port, open: OpenRequest): void {

@@ -70,7 +70,9 @@ export class PipeResource implements Resource {
       },
       data: (payload) => {
         me.port.checkPayload(payload);
-        this.other(me)!.port.send(payload);
+        // The other end is there (credit came from it), unless it is just now going away.
+        const other = this.other(me);
+        if (other?.port.state === 'open') other.port.send(payload);
       },
       ack: (ranges) => this.other(me)?.port.ackRanges(ranges),
       end: (err) => {
