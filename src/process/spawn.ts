@@ -21,6 +21,8 @@ export interface SpawnOptions {
  * A child process running one exported function, as Python's `Process(target, args)`.
  * `join()` waits for it: it resolves with 0 when the function returned, and rejects with
  * {@link ChildProcessError} when the function threw or rejected, or the child crashed or was killed.
+ * It decides once the child has exited and its IPC channel has closed, so that every message the
+ * child sent, the report of how its function ended among them, has been read.
  */
 export class Process {
   private result: Promise<number>;
@@ -35,18 +37,37 @@ export class Process {
       if (msg && msg.hostbus === 'done') reported = msg;
     });
     this.result = new Promise((resolve, reject) => {
-      child.once('error', (err) => reject(new ChildProcessError(`${what} could not start: ${err.message}`, { cause: err })));
-      child.once('exit', (code, signal) => {
+      // 'exit' can come before the last messages of the channel (the SIGCHLD that reaps one child
+      // reaps every child that has exited, whatever is still unread); 'disconnect' comes after them.
+      let exited = false;
+      let channelOpen = child.connected;
+      const decide = () => {
+        if (!exited || channelOpen) return;
         const e = reported?.error;
         if (e) {
           const err = new ChildProcessError(`${what} threw ${e.name}: ${e.message}`);
           if (e.stack) err.stack = `${err.name}: ${err.message}\n    in the child: ${e.stack}`;
           return reject(err);
         }
+        const { exitCode: code, signalCode: signal } = child;
         if (signal) return reject(new ChildProcessError(`${what} was killed by ${signal}`));
         if (code !== 0) return reject(new ChildProcessError(`${what} exited with code ${code}`));
         if (!reported) return reject(new ChildProcessError(`${what} exited before its function returned`));
         resolve(0);
+      };
+      child.once('exit', () => {
+        exited = true;
+        decide();
+      });
+      child.once('disconnect', () => {
+        channelOpen = false;
+        decide();
+      });
+      // A child that could not start has no pid and emits no 'exit' (and a second 'error' when the
+      // start message cannot be written). Other errors (a failed send or kill) leave the outcome
+      // to the child's exit.
+      child.on('error', (err) => {
+        if (child.pid === undefined) reject(new ChildProcessError(`${what} could not start: ${err.message}`, { cause: err }));
       });
     });
     this.result.catch(() => undefined);
