@@ -41,7 +41,8 @@ export class Sender {
   private waitingChars = 0;
   private readonly unacked = new Deque<Unacked>();
   private ackedTo = 0;
-  private readonly ahead = new Set<number>();
+  /** Ranges acknowledged ahead of `ackedTo + 1`: disjoint, in order, none touching another. */
+  private readonly ahead: SeqRange[] = [];
   private ending: { err: unknown; resolve: () => void; reject: (err: Error) => void } | undefined;
   private endSent = false;
   private endSettled = false;
@@ -249,20 +250,24 @@ export class Sender {
   }
 
   private onAck(ranges: SeqRange[]): void {
-    // `ackedTo` only moves over a contiguous run: a value acked ahead of an earlier one (a
-    // receiver working concurrently) waits in `ahead` until the gap closes. A range that starts
-    // at the run's end (the usual case) moves it at once. Ranges never reach past what was sent.
+    // `ackedTo` only moves over a contiguous run: values acked ahead of an earlier one (a
+    // receiver working concurrently) wait in `ahead`, as ranges, until the gap closes. A range
+    // that starts at the run's end (the usual case) moves it at once. Ranges never reach past
+    // what was sent, and a range given twice costs no more memory than once.
     const sent = this.port?.sent ?? 0;
     for (const [from, range] of ranges) {
       const to = Math.min(range, sent);
-      if (from <= this.ackedTo + 1 && to > this.ackedTo) {
-        if (this.ahead.size > 0) for (let seq = this.ackedTo + 1; seq <= to; seq++) this.ahead.delete(seq);
-        this.ackedTo = to;
-      } else {
-        for (let seq = Math.max(from, this.ackedTo + 1); seq <= to; seq++) this.ahead.add(seq);
-      }
+      const lo = Math.max(from, this.ackedTo + 1);
+      if (lo > to) continue;
+      if (lo === this.ackedTo + 1) this.ackedTo = to;
+      else addRange(this.ahead, lo, to);
     }
-    while (this.ahead.delete(this.ackedTo + 1)) this.ackedTo++;
+    const ahead = this.ahead;
+    let k = 0;
+    for (; k < ahead.length && ahead[k]![0] <= this.ackedTo + 1; k++) {
+      if (ahead[k]![1] > this.ackedTo) this.ackedTo = ahead[k]![1];
+    }
+    if (k > 0) ahead.splice(0, k);
     for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {
       this.unacked.shift();
       u.resolve();
@@ -279,3 +284,20 @@ export class Sender {
   }
 }
 
+/** Adds `[from, to]` to `list` (disjoint ranges in order), merging the ranges it touches or overlaps. */
+function addRange(list: SeqRange[], from: number, to: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]![1] < from - 1) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < list.length && list[end]![0] <= to + 1) {
+    from = Math.min(from, list[end]![0]);
+    to = Math.max(to, list[end]![1]);
+    end++;
+  }
+  list.splice(lo, end - lo, [from, to]);
+}

@@ -1,5 +1,7 @@
 // What sendAll pulls from its source before it waits: a bound in values and in characters.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Port, type PortHost } from '../../src/bus/port.js';
 import { Sender } from '../../src/channels/sender.js';
 import { ClosedError } from '../../src/errors.js';
 
@@ -27,5 +29,49 @@ describe('Sender.sendAll', () => {
     sender.fail(new ClosedError('test over'));
     await expect(all).rejects.toBeInstanceOf(ClosedError);
     expect(source.pulled).toBe(expected + 1);
+  });
+});
+
+describe('Sender acknowledgements', () => {
+  /** A sender bound to a port with `n` credit on a host that writes nowhere. */
+  function bound(n: number): { sender: Sender; port: Port } {
+    const host: PortHost = { maxLine: 1 << 20, write: () => {}, fail: () => {}, canWrite: () => true, markDirty: () => {}, release: () => {} };
+    const port = new Port(1, host);
+    const sender = new Sender('test');
+    port.handler = sender.handler;
+    sender.bind(port);
+    port.onCredit(n);
+    return { sender, port };
+  }
+
+  it('each send resolves once it and every send before it is acknowledged, whatever the order and repetition of the ranges (property)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 60 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.integer({ min: 1, max: n }), fc.integer({ min: 0, max: 5 })), { maxLength: 200 }))),
+      async ([n, acks]) => {
+        const { sender, port } = bound(n);
+        const settled: number[] = [];
+        const sends = Array.from({ length: n }, (_, i) => sender.send(i).then(() => settled.push(i + 1)));
+        const acked = new Set<number>();
+        for (const [from, len] of acks) {
+          const to = Math.min(n, from + len);
+          port.onAck([[from, to]]);
+          for (let s = from; s <= to; s++) acked.add(s);
+          await Promise.resolve();
+          let run = 0;
+          while (acked.has(run + 1)) run++;
+          expect(settled.length).toBe(run);
+        }
+        port.onAck([[1, n]]);
+        await Promise.all(sends);
+        expect(settled).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      },
+    ), { numRuns: 300 });
+  });
+
+  it('a range repeated 100,000 times ahead of a gap is held once, not per repetition', () => {
+    const { sender, port } = bound(10_000);
+    for (let i = 0; i < 10_000; i++) void sender.send(i);
+    for (let k = 0; k < 100_000; k++) port.onAck([[2, 10_000]]);
+    expect((sender as unknown as { ahead: unknown[] }).ahead).toEqual([[2, 10_000]]);
   });
 });
