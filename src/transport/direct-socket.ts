@@ -15,7 +15,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { ensurePrivateDir, formatAddress, privateDir, resolveAddress } from './address.js';
-import { listen } from './listen.js';
+import { listen, probe } from './listen.js';
 
 /** A listening direct socket. */
 export interface DirectListener {
@@ -123,7 +123,7 @@ async function sweepStale(dir: string): Promise<void> {
     if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) return;
     const path = posix.join(dir, name);
     try {
-      if (!(await lstat(path)).isSocket() || !(await refused(path))) return;
+      if (!(await lstat(path)).isSocket() || (await probe(path))) return;
       await unlink(path);
     } catch {
       // gone meanwhile (another process swept it), or not ours to judge: leave it
@@ -141,21 +141,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Connects to `path`: true if refused (a socket file with no server), false if something accepts. */
-function refused(path: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ path });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', (err: Errno) => {
-      socket.destroy();
-      if (err.code === 'ECONNREFUSED') resolve(true);
-      else reject(err);
-    });
-  });
-}
 
 /**
  * Connects to an address from {@link listenDirect}. Rejects with the socket's error, or with

@@ -244,7 +244,7 @@ async function clearStale(path: string): Promise<void> {
 }
 
 /** Connects to `path`: true if something accepts, false if refused or gone, rejects otherwise. */
-function probe(path: string): Promise<boolean> {
+export function probe(path: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const socket = connect({ path });
     socket.once('connect', () => {
