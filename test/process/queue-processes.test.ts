@@ -2,34 +2,21 @@
 // producers and consumers are children started with spawn().
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, tap, toArray } from 'rxjs';
-import { ChildProcessError, connect, Hub, spawn, type Bus, type Delivery } from 'hostbus';
-import { tempDir, until, workers } from '../helpers.js';
+import { ChildProcessError, spawn, type Delivery } from 'hostbus';
+import { hubPerTest } from './hub-per-test.js';
+import { until, workers } from '../helpers.js';
 
 type Result = { c: number; p: number; items: number[] };
 
 describe('queue across processes', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let hub: Hub;
-  let bus: Bus;
-
-  beforeEach(async () => {
-    tmp = await tempDir();
-    hub = await Hub.listen(tmp.sock('hub'));
-    bus = await connect(hub.address!);
-  });
-
-  afterEach(async () => {
-    await bus.close();
-    await hub.close();
-    expect(await tmp.cleanup()).toEqual([]);
-  });
+  const t = hubPerTest();
 
   it('3 producers and 3 consumers move 30,000 items each: each exactly once, in order per producer', async () => {
     const N = 30_000;
-    const queue = bus.queue('items', { producers: 3, maxsize: 5_000 });
-    const results = bus.queue<Result>('results');
+    const queue = t.bus.queue('items', { producers: 3, maxsize: 5_000 });
+    const results = t.bus.queue<Result>('results');
     const collected = firstValueFrom(results.recv().pipe(take(3 * 3 + 3), toArray()));
-    const ready = bus.queue<number>('ready');
+    const ready = t.bus.queue<number>('ready');
     const consumers = [0, 1, 2].map((c) => spawn(workers, 'consume', [queue, results, c, ready]));
     // Producers start once every consumer is attached, so the work is shared among all three.
     await firstValueFrom(ready.recv().pipe(take(3), toArray()));
@@ -53,7 +40,7 @@ describe('queue across processes', () => {
   it('a consumer that stops makes producers wait while the hub holds at most maxsize items', async () => {
     const maxsize = 100;
     const total = 2_000;
-    const queue = bus.queue<number>('bounded', { maxsize });
+    const queue = t.bus.queue<number>('bounded', { maxsize });
     const producer = spawn(workers, 'sendNumbers', [queue, total]);
     let producerDone = false;
     void producer.join().then(() => (producerDone = true), () => undefined);
@@ -63,7 +50,7 @@ describe('queue across processes', () => {
     const held: Delivery<number>[] = [];
     const stalled = queue.recvWithAck({ prefetch: 10 }).subscribe((d) => held.push(d));
     await until(() => held.length === 10, 10_000, 'ten deliveries');
-    const stats = () => hub.stats().resources.find((r) => r.name === 'bounded')!;
+    const stats = () => t.hub.stats().resources.find((r) => r.name === 'bounded')!;
     await until(() => (stats().queued as number) + (stats().inflight as number) === maxsize, 10_000, 'the queue to fill');
     expect(producerDone).toBe(false);
     expect((stats().queued as number) + (stats().inflight as number)).toBe(maxsize);
@@ -84,12 +71,12 @@ describe('queue across processes', () => {
 
   it('a consumer killed with SIGKILL while holding items loses none of them', async () => {
     const total = 500;
-    const queue = bus.queue<{ p: number; i: number }>('precious');
-    const status = bus.queue<number>('status');
+    const queue = t.bus.queue<{ p: number; i: number }>('precious');
+    const status = t.bus.queue<number>('status');
     for (let i = 0; i < total; i++) queue.next({ p: 0, i });
     const hoarder = spawn(workers, 'hoard', [queue, status, 50]);
     expect(await status.get()).toBe(50);
-    expect(hub.stats().resources.find((r) => r.name === 'precious')!.inflight).toBe(50);
+    expect(t.hub.stats().resources.find((r) => r.name === 'precious')!.inflight).toBe(50);
 
     hoarder.kill('SIGKILL');
     await expect(hoarder.join()).rejects.toThrow(/killed by SIGKILL/);
@@ -98,8 +85,8 @@ describe('queue across processes', () => {
   });
 
   it('a child whose parent dies exits instead of lingering', async () => {
-    const ready = bus.queue<string>('ready');
-    const pids = bus.queue<number>('pids');
+    const ready = t.bus.queue<string>('ready');
+    const pids = t.bus.queue<number>('pids');
     const parent = spawn(workers, 'spawnIdle', [ready, pids, workers], { stdio: 'pipe' });
     const grandchild = await pids.get();
     expect(await ready.get()).toBe('idle');
@@ -117,11 +104,11 @@ describe('queue across processes', () => {
   });
 
   it('a child whose hub goes away exits instead of lingering', async () => {
-    const ready = bus.queue<string>('ready');
-    const child = spawn(workers, 'waitForever', [bus.queue<number>('never'), ready], { stdio: 'pipe' });
+    const ready = t.bus.queue<string>('ready');
+    const child = spawn(workers, 'waitForever', [t.bus.queue<number>('never'), ready], { stdio: 'pipe' });
     expect(await ready.get()).toBe('waiting');
-    await bus.close();
-    await hub.close();
+    await t.bus.close();
+    await t.hub.close();
     await expect(child.join()).rejects.toBeInstanceOf(ChildProcessError);
     expect(child.exitCode).toBe(1);
     // afterEach closes them again: both are idempotent.
