@@ -222,7 +222,13 @@ export class Session implements PortHost {
     this.flushScheduled = false;
     const ports = this.dirty;
     this.dirty = [];
-    for (const port of ports) this.guard(() => port.flush());
+    for (const port of ports) {
+      try {
+        port.flush();
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   /**

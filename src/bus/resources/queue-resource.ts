@@ -20,6 +20,9 @@ interface Producer {
 interface Consumer {
   port: Port;
   inflight: InFlight<string>;
+  /** In the ring of consumers that get the next items. */
+  queued: boolean;
+  gone: boolean;
 }
 
 /** What an ended queue leaves behind when the hub forgets it: enough for a late consumer to complete. */
@@ -47,8 +50,13 @@ export class QueueResource implements Resource {
   private readonly items = new Deque<string>();
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
-  /** Consumers with credit, in the order they get the next items (a Set keeps insertion order). */
-  private readonly ready = new Set<Consumer>();
+  /**
+   * Consumers with credit, in the order they get the next items. One that has left stays in the
+   * ring until dispatch reaches it; `stale` counts those, and the ring is rebuilt once they are
+   * half of it, so it holds at most twice the consumers there are.
+   */
+  private ready = new Deque<Consumer>();
+  private stale = 0;
   private inflight = 0;
   private outstanding = 0;
   private ends = 0;
@@ -127,11 +135,14 @@ export class QueueResource implements Resource {
   }
 
   private attachConsumer(port: Port): void {
-    const c: Consumer = { port, inflight: new InFlight() };
+    const c: Consumer = { port, inflight: new InFlight(), queued: false, gone: false };
     this.consumers.add(c);
     port.handler = {
       credit: () => {
-        if (!this.ready.has(c)) this.ready.add(c);
+        if (!c.queued) {
+          c.queued = true;
+          this.ready.push(c);
+        }
         this.dispatch();
       },
       ack: (ranges) => this.ack(c, ranges),
@@ -189,10 +200,11 @@ export class QueueResource implements Resource {
 
   private dispatch(): void {
     const { items, ready } = this;
-    while (items.length > 0 && ready.size > 0) {
-      const c: Consumer = ready.values().next().value!;
-      ready.delete(c);
-      if (c.port.state !== 'open' || c.port.credit <= 0) continue;
+    while (items.length > 0 && ready.length > 0) {
+      const c = ready.shift()!;
+      c.queued = false;
+      if (c.gone) this.stale--;
+      if (c.gone || c.port.state !== 'open' || c.port.credit <= 0) continue;
       const item = items.shift()!;
       const seq = c.port.send(item);
       if (c.port.state !== 'open') {
@@ -204,7 +216,10 @@ export class QueueResource implements Resource {
       c.inflight.add(seq, item);
       this.inflight++;
       // To the back of the line: round robin.
-      if (c.port.credit > 0) ready.add(c);
+      if (c.port.credit > 0) {
+        c.queued = true;
+        ready.push(c);
+      }
     }
   }
 
@@ -221,13 +236,25 @@ export class QueueResource implements Resource {
 
   private detachConsumer(c: Consumer): void {
     this.consumers.delete(c);
-    this.ready.delete(c);
+    c.gone = true;
+    if (c.queued && ++this.stale * 2 > this.ready.length) this.dropStale();
     const back = c.inflight.takeAll();
     this.inflight -= back.length;
     for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
     this.dispatch();
     this.checkEnd();
     this.host.maybeIdle(this);
+  }
+
+  /** Rebuilds the ring of ready consumers without those that left. */
+  private dropStale(): void {
+    const kept = new Deque<Consumer>();
+    for (let c = this.ready.shift(); c; c = this.ready.shift()) {
+      if (c.gone) c.queued = false;
+      else kept.push(c);
+    }
+    this.ready = kept;
+    this.stale = 0;
   }
 
   /** Grants producers the room there is, at the end of the turn, starting with a rotating one. */
