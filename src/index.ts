@@ -8,6 +8,11 @@ export { resolveAddress, formatAddress, privateDir, type Address } from './trans
 export { DEFAULT_MAX_LINE } from './transport/line-decoder.js';
 
 export { Hub, type HubOptions, type HubStats } from './bus/hub.js';
+export { KindRegistry, type Kind } from './bus/kinds.js';
+export { intOption, sameOption, type Channel, type Resource, type ResourceHost } from './bus/resources/resource.js';
+export type { Port, PortHandler, SessionRef } from './bus/port.js';
+export type { SeqRange } from './bus/frames.js';
+export type { OpenRequest } from './bus/session.js';
 export { DEFAULT_MAXSIZE } from './bus/resources/queue-resource.js';
 
 export { Bus, connect, type BusOptions } from './channels/bus.js';
@@ -15,7 +20,7 @@ export { Queue, type QueueOptions, type RecvOptions } from './channels/queue.js'
 export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
 export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
 export { DEFAULT_MAX_BUFFER } from './channels/sender.js';
-export type { HandleDescriptor } from './channels/handle.js';
+export { registerHandleKind, type BusLike, type HandleDescriptor, type HandleKind } from './channels/handle.js';
 export { sendNdjson, recvNdjson } from './channels/streams.js';
 
 export { spawn, Process, type SpawnOptions } from './process/spawn.js';

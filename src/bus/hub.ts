@@ -7,9 +7,10 @@ import { memoryWirePair, type MemoryWireOptions } from '../transport/memory-wire
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Wire } from '../transport/wire.js';
 import type { Port } from './port.js';
-import { PipeResource } from './resources/pipe-resource.js';
-import { QueueResource } from './resources/queue-resource.js';
-import type { Resource, ResourceFactory, ResourceHost } from './resources/resource.js';
+import { KindRegistry, type Kind } from './kinds.js';
+import { pipeKind } from './resources/pipe-resource.js';
+import { queueKind } from './resources/queue-resource.js';
+import type { Resource, ResourceHost } from './resources/resource.js';
 import { Session, type OpenRequest } from './session.js';
 
 /** Options of a hub. */
@@ -23,6 +24,8 @@ export interface HubOptions {
    * for in-memory ones and the hub's own deferred work (virtual under `TestScheduler.run`).
    */
   scheduler?: SchedulerLike;
+  /** Kinds of resource this hub knows besides the built-in ones (queue, pipe): see docs/architecture.md, "Adding a kind". */
+  kinds?: readonly Kind[];
   /** Most connections served at once (default 1,024); one more gets a session error ERR_LIMIT and is closed. */
   maxConnections?: number;
   /** Most channels open at once on one connection (default 65,536); one more open fails with ERR_LIMIT. */
@@ -69,10 +72,8 @@ export interface HubStats {
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
-const factories = new Map<string, ResourceFactory>([
-  ['queue', QueueResource.create],
-  ['pipe', PipeResource.create],
-]);
+/** The kinds every hub knows. */
+const BUILT_IN: readonly Kind[] = [queueKind, pipeKind];
 
 /** The limits of a hub, with their defaults (docs/bounds.md). */
 const LIMITS = {
@@ -129,6 +130,8 @@ export class Hub implements ResourceHost {
     maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0,
   };
   private held = 0;
+  private readonly kinds: KindRegistry;
+  private sessionIds = 0;
   /** Resources waiting for the hub to hold less than maxQueuedChars. */
   private waitingRoom: (() => void)[] = [];
 
@@ -136,6 +139,7 @@ export class Hub implements ResourceHost {
   constructor(private readonly options: HubOptions = {}) {
     this.scheduler = options.scheduler ?? asapScheduler;
     this.limits = limitsOf(options);
+    this.kinds = new KindRegistry([...BUILT_IN, ...(options.kinds ?? [])]);
   }
 
   /** Starts a hub listening at `address` (a bare name, a socket path, or a pipe name). */
@@ -168,6 +172,7 @@ export class Hub implements ResourceHost {
       : this.pending.size >= this.limits.maxPendingConnections ? 'maxPendingConnections' : undefined;
     const session: Session = new Session(wire, {
       role: 'hub',
+      id: ++this.sessionIds,
       ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
       maxChannels: this.limits.maxChannels,
@@ -238,7 +243,7 @@ export class Hub implements ResourceHost {
 
   /** @internal ResourceHost */
   maybeIdle(resource: Resource): void {
-    const key = resource.kind + '\0' + resource.name;
+    const key = this.keyOf(resource.kind, resource.name);
     if (!resource.idle || this.resources.get(key) !== resource) return;
     this.resources.delete(key);
     const left = resource.remains?.();
@@ -274,6 +279,11 @@ export class Hub implements ResourceHost {
     return true;
   }
 
+  /** Where the resource serving `name` of `kind` is kept: the kind's key for the name, exact by default. */
+  private keyOf(kindName: string, name: string, kind = this.kinds.get(kindName)): string {
+    return kindName + '\0' + (kind?.resourceKey ? kind.resourceKey(name) : name);
+  }
+
   private serveSocket(socket: Socket): void {
     if (this.closing) {
       socket.destroy();
@@ -286,21 +296,21 @@ export class Hub implements ResourceHost {
   private open(port: Port, open: OpenRequest): void {
     let resource: Resource | undefined;
     try {
-      const factory = factories.get(open.k);
-      if (!factory) {
-        throw new InvalidArgumentError(`unknown channel kind ${JSON.stringify(open.k.slice(0, 64))}: this hub knows ${[...factories.keys()].join(', ')}`);
+      const kind = this.kinds.get(open.k);
+      if (!kind) {
+        throw new InvalidArgumentError(`unknown channel kind ${JSON.stringify(open.k.slice(0, 64))}: this hub knows ${this.kinds.names.join(', ')}`);
       }
       if (open.n.length === 0 || open.n.length > 256) {
         throw new InvalidArgumentError(`a ${open.k} name must be 1 to 256 characters long, not ${open.n.length}`);
       }
-      const key = open.k + '\0' + open.n;
+      const key = this.keyOf(kind.name, open.n, kind);
       resource = this.resources.get(key);
       if (!resource) {
         if (this.resources.size >= this.limits.maxResources) {
           this.reached.maxResources++;
           throw new LimitError(`the hub holds its limit of ${this.limits.maxResources} resources (maxResources): close unused ones, or raise maxResources on the hub`);
         }
-        resource = factory(open.n, open, this, this.remains.get(key));
+        resource = kind.create(open.n, open, this, this.remains.get(key));
         this.remains.delete(key);
         this.resources.set(key, resource);
       }

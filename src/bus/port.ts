@@ -32,8 +32,21 @@ export interface PortHandler {
   closed?(err?: Error): void;
 }
 
+/**
+ * The session a channel came in on, as a resource sees it: who the peer is, and when its
+ * connection ends (a lock held by that session is released then, say).
+ */
+export interface SessionRef {
+  /** A number unique among the sessions of one hub (0 outside a hub). */
+  readonly id: number;
+  /** What the peer said of itself in its `hello`, once it has. */
+  readonly peer: { role: string; name?: string } | undefined;
+  /** Runs `fn` once when the session is over (soon, if it already is); the returned function cancels it. */
+  onEnd(fn: (err?: Error) => void): () => void;
+}
+
 /** Where a port writes and how it asks for a coalesced flush. Implemented by the session. */
-export interface PortHost {
+export interface PortHost extends SessionRef {
   /** Largest line the connection carries, in bytes. */
   readonly maxLine: number;
   write(line: string): void;
@@ -78,13 +91,27 @@ export class Port {
     this.header = dataHeader(id);
   }
 
-  /** Sends one data frame of already-encoded JSON; returns its sequence number. */
+  /** The session this channel belongs to. */
+  get session(): SessionRef {
+    return this.host;
+  }
+
+  /** Sends one data frame of already-encoded JSON; returns its sequence number. Throws without credit: see {@link trySend}. */
   send(payloadJson: string): number {
     if (this.state !== 'open') throw new ClosedError(`channel ${this.id} is closed`);
     if (this.credit <= 0) throw new CreditOverrunError(`no credit to send on channel ${this.id}`);
     this.host.write(this.header + payloadJson + '}');
     this.credit--;
     return ++this.sent;
+  }
+
+  /**
+   * Sends one data frame if the channel is open and has credit: its sequence number, or 0 when it
+   * cannot (nothing is sent). Never calls back into the caller: a connection this write overfills
+   * fails later, not inside the call.
+   */
+  trySend(payloadJson: string): number {
+    return this.state === 'open' && this.credit > 0 ? this.send(payloadJson) : 0;
   }
 
   /**

@@ -35,6 +35,8 @@ export interface SessionOptions {
   helloTimeoutMs?: number;
   /** Called once when the peer's `hello` has arrived. */
   onReady?: () => void;
+  /** This session's number among its hub's (default 0). */
+  id?: number;
   /** Called each time the peer hits a limit of this session, with the name of its option. */
   onLimit?: (limit: 'maxChannels' | 'helloTimeoutMs') => void;
   /** Called with each channel the peer opens; without it, opens are refused. */
@@ -71,17 +73,21 @@ export class Session implements PortHost {
   private helloTimer: Subscription | undefined;
   /** Why the session ended, once it has. */
   private endedWith: Error | undefined;
+  /** Who wants to hear of the session's end (resources holding something for it). */
+  private readonly endHooks = new Set<(err?: Error) => void>();
+  readonly id: number;
   private readonly scheduler: SchedulerLike;
   private readonly soon: (work: () => void) => void;
   private readonly flushNow = (): void => this.flushDirty();
   private readonly maxChannels: number;
   /** The peer's `hello`, once it arrived. */
-  peer: { role: string; name?: string } | undefined;
+  peer: { role: string; name?: string } | undefined = undefined;
 
   constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
     this.scheduler = options.scheduler ?? asapScheduler;
     this.soon = !options.scheduler && wire.soon ? (work) => wire.soon!(work) : (work) => void this.scheduler.schedule(work);
     this.maxChannels = options.maxChannels ?? 65_536;
+    this.id = options.id ?? 0;
     wire.start({
       line: (line) => this.onLine(line),
       fault: (err) => this.fail(err),
@@ -100,6 +106,18 @@ export class Session implements PortHost {
         this.fail(new LimitError(`no hello within ${helloMs} ms (helloTimeoutMs): a client must send its hello first`));
       }, helloMs);
     }
+  }
+
+  /** @internal SessionRef */
+  onEnd(fn: (err?: Error) => void): () => void {
+    if (this.over) {
+      const err = this.closedHere ? undefined : this.endedWith;
+      this.soon(() => fn(err));
+      return () => {};
+    }
+    const hook = (err?: Error) => fn(err);
+    this.endHooks.add(hook);
+    return () => void this.endHooks.delete(hook);
   }
 
   /** True once the peer's `hello` has arrived. */
@@ -379,6 +397,15 @@ export class Session implements PortHost {
       } catch (err) {
         // The session is over: no one to route this to but the process's warnings.
         process.emitWarning(`hostbus: a channel failed while its session closed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
+      }
+    }
+    const hooks = [...this.endHooks];
+    this.endHooks.clear();
+    for (const hook of hooks) {
+      try {
+        hook(this.closedHere ? undefined : lost);
+      } catch (err) {
+        process.emitWarning(`hostbus: a hook of a session's end failed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
       }
     }
     this.options.onClose?.(this.closedHere ? undefined : lost);

@@ -6,7 +6,7 @@ import { connectSocket } from '../transport/connect.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
-import type { BusLike, HandleDescriptor } from './handle.js';
+import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
 import type { Sender } from './sender.js';
@@ -141,3 +141,10 @@ export async function connect(address: string | Address, options: BusOptions = {
   const socket = await connectSocket(resolved);
   return new Bus(new SocketWire(socket, options), { ...options, address: resolved });
 }
+
+registerHandleKind<Bus>({
+  name: 'bus',
+  is: (value): value is Bus => value instanceof Bus,
+  describe: (bus) => bus.toJSON(),
+  revive: (_d, bus) => bus as Bus,
+});

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { EmptyError, firstValueFrom, Observable, take, throwError, timeout, type Observer } from 'rxjs';
 import { EndedError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import type { Port } from '../bus/port.js';
-import type { BusLike, HandleDescriptor } from './handle.js';
+import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
@@ -165,3 +165,10 @@ export class Queue<T> implements Observer<T> {
     });
   }
 }
+
+registerHandleKind<Queue<unknown>>({
+  name: 'queue',
+  is: (value): value is Queue<unknown> => value instanceof Queue,
+  describe: (queue) => queue.toJSON(),
+  revive: (d, bus) => new Queue(bus, String(d.name), (d.options ?? {}) as QueueOptions),
+});

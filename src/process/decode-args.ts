@@ -1,6 +1,8 @@
 import { Socket } from 'node:net';
 import { Bus, connect } from '../channels/bus.js';
-import { isHandleDescriptor, type HandleDescriptor } from '../channels/handle.js';
+import { handleKindNamed, isHandleDescriptor, type HandleDescriptor } from '../channels/handle.js';
+import '../channels/queue.js'; // registers the queue handle kind
+import { InvalidArgumentError } from '../errors.js';
 import { PipeEnd } from '../channels/pipe.js';
 import { Session } from '../bus/session.js';
 import { SocketWire } from '../transport/socket-wire.js';
@@ -28,10 +30,15 @@ export async function decodeArgs(json: string, opened: Opened, onHubLost: (addre
   const args = JSON.parse(json, (_key, value: unknown) => {
     if (!isHandleDescriptor(value)) return value;
     const d = value as HandleDescriptor;
-    if (d.$hostbus === 'pipe-fd') return pipeOnFd(d.fd, opened);
+    if (d.$hostbus === 'pipe-fd') return pipeOnFd(Number(d.fd), opened);
+    const kind = handleKindNamed(d.$hostbus);
+    if (!kind) {
+      throw new InvalidArgumentError(`an argument is a handle of kind '${d.$hostbus}', which this process does not know: the module that registers it (registerHandleKind) must be imported in the child, e.g. by the module of the function it runs`);
+    }
+    if (typeof d.address !== 'string') throw new InvalidArgumentError(`a '${d.$hostbus}' handle came without the address of its hub`);
     const placeholder = {};
     pending.push(busFor(d.address).then((bus) => {
-      placeholders.set(placeholder, d.$hostbus === 'bus' ? bus : bus.queue(d.name, d.options));
+      placeholders.set(placeholder, kind.revive(d, bus));
     }));
     return placeholder;
   }) as unknown[];

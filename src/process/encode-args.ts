@@ -1,14 +1,15 @@
 import { InvalidArgumentError } from '../errors.js';
-import { Bus } from '../channels/bus.js';
-import type { HandleDescriptor } from '../channels/handle.js';
+import '../channels/bus.js'; // registers the bus and queue handle kinds
+import '../channels/queue.js';
+import { handleKindOf, type HandleDescriptor } from '../channels/handle.js';
 import { PipeEnd } from '../channels/pipe.js';
-import { Queue } from '../channels/queue.js';
 import { FIRST_PIPE_FD } from './messages.js';
 
 /**
- * Replaces the handles in `args` by descriptors, as JSON. Queues and buses become
- * `{$hostbus, address, ...}` (the child connects to the same hub); each `Pipe()` end becomes an
- * extra stdio slot, listed in `pipes` with the end that stays in this process.
+ * Replaces the handles in `args` by descriptors, as JSON. A handle of a registered kind (queues,
+ * buses, and every kind registered with `registerHandleKind`) becomes `{$hostbus, address, ...}`
+ * (the child connects to the same hub); each `Pipe()` end becomes an extra stdio slot, listed in
+ * `pipes` with the end that stays in this process.
  */
 export function encodeArgs(args: unknown[]): { json: string; pipes: PipeEnd<unknown>[] } {
   const pipes: PipeEnd<unknown>[] = [];
@@ -20,9 +21,10 @@ export function encodeArgs(args: unknown[]): { json: string; pipes: PipeEnd<unkn
       pipes.push(value.link!.transfer(value) as PipeEnd<unknown>);
       return { $hostbus: 'pipe-fd', fd: FIRST_PIPE_FD + pipes.length - 1 } satisfies HandleDescriptor;
     }
-    if (value instanceof Queue || value instanceof Bus) {
-      const d = value.toJSON();
-      if ('address' in d && d.address === 'memory') {
+    const kind = handleKindOf(value);
+    if (kind) {
+      const d = kind.describe(value);
+      if (d.address === 'memory') {
         throw new InvalidArgumentError('a handle of an in-memory hub cannot go to another process: use Hub.listen(address)');
       }
       return d;

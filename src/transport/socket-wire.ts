@@ -114,9 +114,11 @@ export class SocketWire implements Wire {
     // credit-bounded data of an earlier turn, as when they waited in the socket's own buffer.
     if (this.blocked && this.sinceFlush > this.maxQueued && !this.forced) {
       this.forced = true; // once: the session's own error frame comes through here too
-      this.sink?.fault(new SlowPeerError(
+      const err = new SlowPeerError(
         `over ${this.maxQueued} characters wait to be written to a peer that does not read: closing the connection`,
-      ));
+      );
+      // Not from inside the write: its caller (a hub resource sending an item) is not re-entered.
+      this.soon(() => this.sink?.fault(err));
       return;
     }
     if (!this.scheduled && !this.blocked) {

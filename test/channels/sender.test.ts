@@ -35,7 +35,7 @@ describe('Sender.sendAll', () => {
 describe('Sender acknowledgements', () => {
   /** A sender bound to a port with `n` credit on a host that writes nowhere. */
   function bound(n: number): { sender: Sender; port: Port } {
-    const host: PortHost = { maxLine: 1 << 20, write: () => {}, fail: () => {}, canWrite: () => true, markDirty: () => {}, release: () => {} };
+    const host: PortHost = { id: 0, peer: undefined, onEnd: () => () => {}, maxLine: 1 << 20, write: () => {}, fail: () => {}, canWrite: () => true, markDirty: () => {}, release: () => {} };
     const port = new Port(1, host);
     const sender = new Sender('test');
     port.handler = sender.handler;

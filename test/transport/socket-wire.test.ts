@@ -357,7 +357,10 @@ describe('SocketWire: maxQueued', () => {
     expect(rec.faults).toEqual([]);
     // Lines queued since the socket filled are what counts: past maxQueued, ERR_SLOW_PEER.
     const line = 'p'.repeat(1000);
-    for (let i = 0; i < maxQueued / (line.length + 64) + 1 && rec.faults.length === 0; i++) wire.write(line);
+    for (let i = 0; i < maxQueued / (line.length + 64) + 1; i++) wire.write(line);
+    // The fault comes soon after, not from inside the write that crossed the limit.
+    expect(rec.faults).toEqual([]);
+    await turn();
     expect(rec.faults.map((e) => (e as { code?: string }).code)).toEqual(['ERR_SLOW_PEER']);
     wire.end(true); // as Session.fail does: cut off once the socket is full
     await rec.closed;

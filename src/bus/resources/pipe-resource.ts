@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, PeerGoneError, PipeBusyError } from '../../errors.js';
-import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
-import type { Resource, ResourceHost } from './resource.js';
+import type { Kind } from '../kinds.js';
+import type { Channel, Resource, ResourceHost } from './resource.js';
 
 interface End {
-  port: Port;
+  port: Channel;
   /** Credit this end's client granted before the other end arrived. */
   held: number;
   ended: boolean;
@@ -13,6 +13,12 @@ interface End {
   /** Where this end listens for a direct connection, if it offered one (`opened` waits for the pair). */
   direct?: string;
 }
+
+/** The pipe kind: `k: "pipe"`, role `end`, option `direct`. */
+export const pipeKind = {
+  name: 'pipe',
+  create: (name: string, _open: OpenRequest, host: ResourceHost) => new PipeResource(name, host),
+} as const satisfies Kind;
 
 /** Longest `direct` address an end may offer, in characters. */
 const MAX_DIRECT = 1024;
@@ -38,10 +44,6 @@ export class PipeResource implements Resource {
 
   constructor(readonly name: string, private readonly host: ResourceHost) {}
 
-  static create(name: string, _open: OpenRequest, host: ResourceHost): PipeResource {
-    return new PipeResource(name, host);
-  }
-
   get idle(): boolean {
     return this.ends.length === 0;
   }
@@ -50,7 +52,7 @@ export class PipeResource implements Resource {
     return { ends: this.ends.length, paired: this.ends.length === 2 && !this.broken, direct: this.direct };
   }
 
-  attach(port: Port, open: OpenRequest): void {
+  attach(port: Channel, open: OpenRequest): void {
     if (this.ends.length === 2 || this.broken) {
       port.fail(new PipeBusyError(`pipe '${this.name}' already has both ends: use another name for another pipe`));
       return;

@@ -2,9 +2,9 @@ import { EndedError, InvalidArgumentError, LimitError, ProtocolError } from '../
 import { Deque } from '../deque.js';
 import { InFlight } from '../in-flight.js';
 import type { SeqRange } from '../frames.js';
-import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
-import { intOption, sameOption, type Resource, type ResourceHost } from './resource.js';
+import type { Kind } from '../kinds.js';
+import { intOption, sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
 
 /** Default bound of a queue, in items (held by the hub, delivered-but-unacked included). */
 export const DEFAULT_MAXSIZE = 10_000;
@@ -12,18 +12,24 @@ export const DEFAULT_MAXSIZE = 10_000;
 const PRODUCER_WINDOW = 1024;
 
 interface Producer {
-  port: Port;
+  port: Channel;
   outstanding: number;
   ended: boolean;
 }
 
 interface Consumer {
-  port: Port;
+  port: Channel;
   inflight: InFlight<string>;
   /** In the ring of consumers that get the next items. */
   queued: boolean;
   gone: boolean;
 }
+
+/** The queue kind: `k: "queue"`, roles `put` and `get`, options `maxsize` and `producers`. */
+export const queueKind = {
+  name: 'queue',
+  create: (name: string, open: OpenRequest, host: ResourceHost, remains?: unknown) => QueueResource.create(name, open, host, remains),
+} as const satisfies Kind;
 
 /** What an ended queue leaves behind when the hub forgets it: enough for a late consumer to complete. */
 interface EndedQueue {
@@ -110,7 +116,7 @@ export class QueueResource implements Resource {
     };
   }
 
-  attach(port: Port, open: OpenRequest): void {
+  attach(port: Channel, open: OpenRequest): void {
     sameOption('queue', this.name, 'maxsize', intOption(open.o, 'maxsize', 1e9), this.maxsize);
     sameOption('queue', this.name, 'producers', intOption(open.o, 'producers', 1e6), this.producersToEnd);
     if (open.r === 'put') return this.attachProducer(port);
@@ -118,7 +124,7 @@ export class QueueResource implements Resource {
     throw new InvalidArgumentError(`queue role must be "put" or "get", not ${JSON.stringify(open.r.slice(0, 64))}`);
   }
 
-  private attachProducer(port: Port): void {
+  private attachProducer(port: Channel): void {
     if (this.ended) {
       port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
       return;
@@ -134,7 +140,7 @@ export class QueueResource implements Resource {
     this.refill();
   }
 
-  private attachConsumer(port: Port): void {
+  private attachConsumer(port: Channel): void {
     const c: Consumer = { port, inflight: new InFlight(), queued: false, gone: false };
     this.consumers.add(c);
     port.handler = {
@@ -204,15 +210,11 @@ export class QueueResource implements Resource {
       const c = ready.shift()!;
       c.queued = false;
       if (c.gone) this.stale--;
-      if (c.gone || c.port.state !== 'open' || c.port.credit <= 0) continue;
-      const item = items.shift()!;
-      const seq = c.port.send(item);
-      if (c.port.state !== 'open') {
-        // The write itself cut this consumer off (a peer that does not read): it was detached
-        // during `send`, so the item goes back rather than into a gone consumer's in-flight set.
-        items.unshift(item);
-        continue;
-      }
+      if (c.gone) continue;
+      const item = items.peek()!;
+      const seq = c.port.trySend(item);
+      if (seq === 0) continue;
+      items.shift();
       c.inflight.add(seq, item);
       this.inflight++;
       // To the back of the line: round robin.

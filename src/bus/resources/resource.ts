@@ -3,14 +3,23 @@ import type { Port } from '../port.js';
 import type { OpenRequest } from '../session.js';
 
 /**
+ * A channel as a resource sees it: accept (`opened`) or `fail`; send within credit (`trySend`
+ * says when it cannot, and never calls back into its caller), `grant` credit, `ack`, `end`,
+ * `close`; and the `session` it came from, with a hook for that session's end. The resource sets
+ * its `handler` once, in `attach`, to hear of what the peer sends.
+ */
+export type Channel = Readonly<Pick<Port, 'id' | 'session' | 'credit' | 'state'>>
+  & Pick<Port, 'handler' | 'opened' | 'fail' | 'send' | 'trySend' | 'grant' | 'ack' | 'ackRanges' | 'end' | 'close' | 'checkPayload'>;
+
+/**
  * A named thing the hub owns (a queue, a pipe...). The hub creates it on the first open of its
  * kind and name, hands it every channel opened on it, and drops it once `idle` after a close.
  */
 export interface Resource {
   readonly kind: string;
   readonly name: string;
-  /** Binds a freshly opened channel: answers `opened`, or fails the port. */
-  attach(port: Port, open: OpenRequest): void;
+  /** Binds a freshly opened channel: answers `opened`, or fails it (throwing a HostbusError fails it too). */
+  attach(channel: Channel, open: OpenRequest): void;
   /** True when no channel uses it and it holds no data: the hub may forget it. */
   readonly idle: boolean;
   /**
