@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type WireError } from '../errors.js';
-import { memberSpan } from './json-span.js';
+import { isJsonText } from './json-check.js';
+import { memberSpan, valueEnd } from './json-span.js';
 
 /** Protocol version spoken by this implementation (sent in `hello`). */
 export const PROTOCOL_VERSION = 1;
@@ -9,12 +10,13 @@ export const PROTOCOL_VERSION = 1;
 export type SeqRange = [number, number];
 
 /**
- * A parsed frame. Data frames are `{"c":ID,"d":PAYLOAD}` with the payload kept as raw JSON text,
- * so a relay can forward it without parsing it. Every other frame has a `t` naming its kind.
+ * A parsed frame. Data frames are `{"c":ID,"d":PAYLOAD}`, or `{"c":ID,"h":HEADER,"d":PAYLOAD}`
+ * with a header (a reply id, an operation, a subject), payload and header kept as raw JSON text so
+ * a relay can forward them without parsing them. Every other frame has a `t` naming its kind.
  * docs/protocol.md describes each one.
  */
 export type Frame =
-  | { t: 'data'; c: number; d: string }
+  | { t: 'data'; c: number; d: string; h?: string }
   | { t: 'hello'; v: number; role: string; max?: number; name?: string; checked?: boolean }
   | { t: 'open'; c: number; k: string; n: string; r: string; o?: Record<string, unknown> }
   | { t: 'opened'; c: number; i?: Record<string, unknown> }
@@ -27,9 +29,9 @@ export type Frame =
   | { t: 'ping'; n: number }
   | { t: 'pong'; n: number };
 
-/** Encodes a data frame around an already-encoded JSON payload. */
-export function encodeData(channel: number, payloadJson: string): string {
-  return dataHeader(channel) + payloadJson + '}';
+/** Encodes a data frame around an already-encoded JSON payload (and header). */
+export function encodeData(channel: number, payloadJson: string, headerJson?: string): string {
+  return headerJson === undefined ? dataHeader(channel) + payloadJson + '}' : `{"c":${channel},"h":${headerJson},"d":${payloadJson}}`;
 }
 
 /** What a data frame of `channel` starts with: `{"c":ID,"d":` (a port keeps its own). */
@@ -84,13 +86,21 @@ function cut(s: string, n: number): string {
 const DATA_PREFIX = '{"c":';
 
 /**
- * Parses one line into a frame. Data frames written by hostbus take a fast path that reads only
- * the header and slices the payload out unparsed; anything else is parsed as JSON and checked
- * field by field. Throws {@link ProtocolError} on anything that is not a valid frame.
+ * Parses one line into a frame. Data frames in hostbus's spelling take a fast path that reads only
+ * the channel id (and header) and slices the payload out unparsed (see {@link parseFullFrame} for
+ * what it does not check); anything else is parsed as JSON and checked field by field. Throws
+ * {@link ProtocolError} on anything that is not a valid frame.
  */
 export function parseFrame(line: string): Frame {
-  const fast = sliceData(line);
-  if (fast) return fast;
+  return sliceData(line) ?? parseFullFrame(line);
+}
+
+/**
+ * Parses one line as JSON and checks it field by field. The fast path takes the rest of a line
+ * after `"d":` as the payload without reading it: a payload that is not one JSON value there
+ * (`{"c":1,"d":5,"r":7}`) is read here instead, as JSON reads the whole line.
+ */
+export function parseFullFrame(line: string): Frame {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -100,10 +110,31 @@ export function parseFrame(line: string): Frame {
   return checkFrame(raw, line);
 }
 
-/** `{"c":123,"d":...}` → data frame, or undefined when the line is not in that exact shape. */
+/**
+ * `{"c":123,"d":...}` or `{"c":123,"h":HEADER,"d":...}` → data frame, or undefined when the line is
+ * not in that exact shape (or its header is not JSON).
+ */
 function sliceData(line: string): Frame | undefined {
   const c = dataChannel(line);
-  return c === 0 ? undefined : { t: 'data', c, d: dataPayload(line, c) };
+  if (c !== 0) return { t: 'data', c, d: dataPayload(line, c) };
+  const at = DATA_PREFIX.length + idDigits(line);
+  if (at === DATA_PREFIX.length || !line.startsWith(',"h":', at) || line.charCodeAt(line.length - 1) !== 125) return undefined;
+  const start = at + 5;
+  const end = valueEnd(line, start);
+  if (end >= line.length - 1 || !line.startsWith(',"d":', end) || end + 5 >= line.length - 1) return undefined;
+  const h = line.slice(start, end);
+  if (!isJsonText(h)) return undefined;
+  return { t: 'data', c: Number(line.slice(DATA_PREFIX.length, at)), h, d: line.slice(end + 5, line.length - 1) };
+}
+
+/** How many digits of a channel id (no leading zero, at most 9, not 0) follow `{"c":`, or 0. */
+function idDigits(line: string): number {
+  if (!line.startsWith(DATA_PREFIX)) return 0;
+  let i = DATA_PREFIX.length;
+  const first = line.charCodeAt(i);
+  if (first < 49 || first > 57) return 0;
+  for (let ch = first; ch >= 48 && ch <= 57; ch = line.charCodeAt(++i));
+  return i - DATA_PREFIX.length > 9 ? 0 : i - DATA_PREFIX.length;
 }
 
 /**
@@ -146,7 +177,12 @@ function checkFrame(raw: unknown, line: string): Frame {
   if (f.t === undefined && 'd' in f) {
     // The payload as it was written: re-encoding it would fail on values nested deeper than the stack.
     const span = memberSpan(line, 'd')!;
-    return { t: 'data', c: channelOf(f, line), d: line.slice(span[0], span[1]) };
+    const frame: Frame = { t: 'data', c: channelOf(f, line), d: line.slice(span[0], span[1]) };
+    if ('h' in f) {
+      const h = memberSpan(line, 'h')!;
+      frame.h = line.slice(h[0], h[1]);
+    }
+    return frame;
   }
   switch (f.t) {
     case 'hello':

@@ -24,6 +24,13 @@ export interface HubOptions {
    * for in-memory ones and the hub's own deferred work (virtual under `TestScheduler.run`).
    */
   scheduler?: SchedulerLike;
+  /**
+   * Whether the hub believes a peer that vouches for its payloads in its hello (`"checked":true`,
+   * as hostbus clients do), and so routes them without checking (default true: on a Unix socket
+   * or named pipe only the owner's processes can connect). With false every payload is checked
+   * where it enters, at a cost in throughput (docs/benchmarks.md).
+   */
+  trustChecked?: boolean;
   /** Kinds of resource this hub knows besides the built-in ones (queue, pipe): see docs/architecture.md, "Adding a kind". */
   kinds?: readonly Kind[];
   /** Most connections served at once (default 1,024); one more gets a session error ERR_LIMIT and is closed. */
@@ -176,6 +183,7 @@ export class Hub implements ResourceHost {
       ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
       maxChannels: this.limits.maxChannels,
+      trustChecked: this.options.trustChecked !== false,
       ...(limit ? {} : { helloTimeoutMs: this.limits.helloTimeoutMs }),
       accept: (port, open) => this.open(port, open),
       onReady: () => this.pending.delete(session),

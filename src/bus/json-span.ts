@@ -23,10 +23,16 @@ export function memberSpan(text: string, key: string): [number, number] | undefi
   }
 }
 
-/** The index after the JSON value that starts at `i` (the text is known to be valid). */
-function valueEnd(s: string, i: number): number {
+/**
+ * The index after the JSON value that starts at `i`, if the text there is valid JSON (otherwise
+ * some index up to the end: check what it gives with `isJsonText`). No recursion.
+ */
+export function valueEnd(s: string, i: number): number {
   const c = s.charCodeAt(i);
-  if (c === 34) return str(s, i);
+  if (c === 34) {
+    const end = str(s, i);
+    return end < 0 ? s.length : end;
+  }
   if (c !== 123 && c !== 91) {
     // A number, true, false or null: up to the next delimiter.
     for (let d = s.charCodeAt(i); i < s.length && d !== 44 && d !== 125 && d !== 93 && d !== 32 && d !== 9 && d !== 10 && d !== 13; d = s.charCodeAt(++i));
@@ -37,6 +43,7 @@ function valueEnd(s: string, i: number): number {
     const d = s.charCodeAt(i);
     if (d === 34) {
       i = str(s, i);
+      if (i < 0) return s.length;
       continue;
     }
     if (d === 123 || d === 91) depth++;

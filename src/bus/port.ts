@@ -1,5 +1,5 @@
 import { ClosedError, CreditOverrunError, FrameTooLargeError, ProtocolError, errorToWire } from '../errors.js';
-import { dataHeader, encodeControl, encodeFailure, type SeqRange } from './frames.js';
+import { dataHeader, encodeControl, encodeData, encodeFailure, type SeqRange } from './frames.js';
 
 /** Bytes a data frame adds around its payload, at most: `{"c":` + a channel id + `,"d":` + `}`. */
 export const FRAME_OVERHEAD = 32;
@@ -18,8 +18,8 @@ const RANGE_CHARS = 36;
 export interface PortHandler {
   /** The peer accepted the open; `info` is what it said about the resource. */
   opened?(info: Record<string, unknown>): void;
-  /** A data frame arrived; `payload` is raw JSON text, `seq` its number on this channel (from 1). */
-  data?(payload: string, seq: number): void;
+  /** A data frame arrived; `payload` is raw JSON text, `seq` its number on this channel (from 1), `header` its header as raw JSON text, if it had one. */
+  data?(payload: string, seq: number, header?: string): void;
   /** The peer granted `n` more data frames. */
   credit?(n: number): void;
   /** The connection takes writes again after {@link Port.canWrite} said no. */
@@ -96,11 +96,14 @@ export class Port {
     return this.host;
   }
 
-  /** Sends one data frame of already-encoded JSON; returns its sequence number. Throws without credit: see {@link trySend}. */
-  send(payloadJson: string): number {
+  /**
+   * Sends one data frame of already-encoded JSON, with a header (also JSON) if given; returns its
+   * sequence number. Throws without credit: see {@link trySend}.
+   */
+  send(payloadJson: string, headerJson?: string): number {
     if (this.state !== 'open') throw new ClosedError(`channel ${this.id} is closed`);
     if (this.credit <= 0) throw new CreditOverrunError(`no credit to send on channel ${this.id}`);
-    this.host.write(this.header + payloadJson + '}');
+    this.host.write(headerJson === undefined ? this.header + payloadJson + '}' : encodeData(this.id, payloadJson, headerJson));
     this.credit--;
     return ++this.sent;
   }
@@ -110,8 +113,8 @@ export class Port {
    * cannot (nothing is sent). Never calls back into the caller: a connection this write overfills
    * fails later, not inside the call.
    */
-  trySend(payloadJson: string): number {
-    return this.state === 'open' && this.credit > 0 ? this.send(payloadJson) : 0;
+  trySend(payloadJson: string, headerJson?: string): number {
+    return this.state === 'open' && this.credit > 0 ? this.send(payloadJson, headerJson) : 0;
   }
 
   /**
@@ -246,13 +249,13 @@ export class Port {
   // ---- called by the session on incoming frames ----
 
   /** @internal */
-  onData(payload: string): void {
+  onData(payload: string, header?: string): void {
     if (this.state !== 'open') return;
     if (this.window <= 0) {
       throw new CreditOverrunError(`data on channel ${this.id} beyond the credit granted: wait for credit frames before sending`);
     }
     this.window--;
-    this.handler.data?.(payload, ++this.received);
+    this.handler.data?.(payload, ++this.received, header);
   }
 
   /** @internal */

@@ -1,10 +1,11 @@
 import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import {
-  ClosedError, ConnectionLostError, LimitError, ProtocolError, TimeoutError, VersionError,
+  ClosedError, ConnectionLostError, LimitError, ProtocolError, TimeoutError,
   errorFromWire, errorToWire,
 } from '../errors.js';
 import type { Wire } from '../transport/wire.js';
-import { PROTOCOL_VERSION, dataChannel, dataPayload, encodeControl, encodeFailure, parseFrame, preview, type Frame } from './frames.js';
+import { dataChannel, dataPayload, encodeControl, encodeFailure, parseFrame, parseFullFrame, preview, type Frame } from './frames.js';
+import { helloHandshake, type Handshake, type PeerInfo } from './handshake.js';
 import { isJsonPayload } from './json-check.js';
 import { Port, type PortHandler, type PortHost } from './port.js';
 
@@ -31,10 +32,18 @@ export interface SessionOptions {
    * open or closing gets a session error ERR_LIMIT.
    */
   maxChannels?: number;
-  /** The peer's `hello` must arrive within this many ms, else the session fails with ERR_LIMIT (default: no deadline). */
+  /** What is exchanged before any channel (default: the `hello` of this protocol version). */
+  handshake?: Handshake;
+  /** The handshake must be done within this many ms, else the session fails with ERR_LIMIT (default: no deadline). */
   helloTimeoutMs?: number;
-  /** Called once when the peer's `hello` has arrived. */
-  onReady?: () => void;
+  /**
+   * Whether a peer that vouches for its payloads (`"checked":true` in its hello) is believed, so
+   * that its payloads are not checked here (default true). A hub serving peers it does not trust
+   * (other users, the network) says false: every payload of theirs is checked.
+   */
+  trustChecked?: boolean;
+  /** Called once the handshake is done, with what it learned of the peer. */
+  onReady?: (peer: PeerInfo) => void;
   /** This session's number among its hub's (default 0). */
   id?: number;
   /** Called each time the peer hits a limit of this session, with the name of its option. */
@@ -59,7 +68,6 @@ export class Session implements PortHost {
   private stalled = new Set<Port>();
   private flushScheduled = false;
   private nextId = 1;
-  private helloSeen = false;
   /** The peer vouched in its hello that its payloads are JSON: they are not checked here. */
   private peerChecked = false;
   private over = false;
@@ -80,14 +88,16 @@ export class Session implements PortHost {
   private readonly soon: (work: () => void) => void;
   private readonly flushNow = (): void => this.flushDirty();
   private readonly maxChannels: number;
-  /** The peer's `hello`, once it arrived. */
-  peer: { role: string; name?: string } | undefined = undefined;
+  /** What the handshake learned of the peer, once it is done. */
+  peer: PeerInfo | undefined = undefined;
+  private readonly handshake: Handshake;
 
   constructor(private readonly wire: Wire, private readonly options: SessionOptions) {
     this.scheduler = options.scheduler ?? asapScheduler;
     this.soon = !options.scheduler && wire.soon ? (work) => wire.soon!(work) : (work) => void this.scheduler.schedule(work);
     this.maxChannels = options.maxChannels ?? 65_536;
     this.id = options.id ?? 0;
+    this.handshake = options.handshake ?? helloHandshake(options.role, wire.maxLine);
     wire.start({
       line: (line) => this.onLine(line),
       fault: (err) => this.fail(err),
@@ -95,13 +105,12 @@ export class Session implements PortHost {
       flushing: () => this.flushDirty(),
       writable: () => this.onWritable(),
     });
-    // hostbus vouches for its payloads: each is JSON.stringify's output, or was checked on receipt.
-    this.write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role: options.role, max: wire.maxLine, checked: true }));
+    this.handshake.begin((line) => this.write(line));
     if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);
     const helloMs = options.helloTimeoutMs;
     if (helloMs !== undefined && !this.over) {
       this.helloTimer = (options.timerScheduler ?? asyncScheduler).schedule(() => {
-        if (this.helloSeen) return;
+        if (this.peer) return;
         options.onLimit?.('helloTimeoutMs');
         this.fail(new LimitError(`no hello within ${helloMs} ms (helloTimeoutMs): a client must send its hello first`));
       }, helloMs);
@@ -122,7 +131,7 @@ export class Session implements PortHost {
 
   /** True once the peer's `hello` has arrived. */
   get ready(): boolean {
-    return this.helloSeen;
+    return this.peer !== undefined;
   }
 
   /** True once the session is over. */
@@ -266,34 +275,36 @@ export class Session implements PortHost {
     this.heardFrom = true;
     try {
       // Data frames in hostbus's own spelling skip the frame object: the hot path.
-      const c = this.helloSeen ? dataChannel(line) : 0;
-      if (c === 0) return this.dispatch(parseFrame(line), line);
-      const payload = dataPayload(line, c);
-      if (!this.peerChecked && !isJsonPayload(payload)) {
-        throw new ProtocolError(`the payload of a data frame is not valid JSON: ${preview(line)}`);
+      if (!this.peer) return this.shake(line);
+      const c = dataChannel(line);
+      if (c !== 0) {
+        const payload = dataPayload(line, c);
+        // From a peer whose payloads are not believed, a line the fast path cannot read whole goes to the full parser.
+        if (this.peerChecked || isJsonPayload(payload)) return this.port(c, line).onData(payload);
+        return this.dispatch(parseFullFrame(line), line);
       }
-      this.port(c, line).onData(payload);
+      const f = parseFrame(line);
+      const whole = f.t !== 'data' || this.peerChecked || (isJsonPayload(f.d) && (f.h === undefined || isJsonPayload(f.h)));
+      this.dispatch(whole ? f : parseFullFrame(line), line);
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
+  /** A line of the handshake: once it is done, the session starts with what it learned. */
+  private shake(line: string): void {
+    const peer = this.handshake.receive(line);
+    if (!peer) return;
+    this.peer = peer;
+    this.helloTimer?.unsubscribe();
+    this.peerChecked = peer.checked && this.options.trustChecked !== false;
+    this.options.onReady?.(peer);
+  }
+
   private dispatch(f: Frame, line: string): void {
-    if (!this.helloSeen) {
-      if (f.t !== 'hello') throw new ProtocolError(`the first frame must be hello, got: ${preview(line)}`);
-      if (f.v !== PROTOCOL_VERSION) {
-        throw new VersionError(`peer speaks protocol version ${f.v}, this side speaks ${PROTOCOL_VERSION}: upgrade the older side`);
-      }
-      this.helloSeen = true;
-      this.helloTimer?.unsubscribe();
-      this.peerChecked = f.checked === true;
-      this.peer = f.name === undefined ? { role: f.role.slice(0, 64) } : { role: f.role.slice(0, 64), name: f.name.slice(0, 256) };
-      this.options.onReady?.();
-      return;
-    }
     switch (f.t) {
       case 'data':
-        return this.port(f.c, line).onData(f.d);
+        return this.port(f.c, line).onData(f.d, f.h);
       case 'credit':
         return this.port(f.c, line).onCredit(f.n);
       case 'ack':

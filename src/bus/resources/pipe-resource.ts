@@ -70,11 +70,11 @@ export class PipeResource implements Resource {
         if (other) other.port.grant(n);
         else me.held += n;
       },
-      data: (payload) => {
-        me.port.checkPayload(payload);
+      data: (payload, _seq, header) => {
+        me.port.checkPayload(header === undefined ? payload : payload + header);
         // The other end is there (credit came from it), unless it is just now going away.
         const other = this.other(me);
-        if (other?.port.state === 'open') other.port.send(payload);
+        if (other?.port.state === 'open') other.port.send(payload, header);
       },
       ack: (ranges) => this.other(me)?.port.ackRanges(ranges),
       end: (err) => {
