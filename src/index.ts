@@ -9,6 +9,7 @@ export { DEFAULT_MAX_LINE } from './transport/line-decoder.js';
 
 export { Hub, type HubOptions, type HubStats } from './bus/hub.js';
 export { KindRegistry, type Kind } from './bus/kinds.js';
+export { Responder, REQUEST_WINDOW, type Reply } from './bus/responder.js';
 export { intOption, sameOption, type Channel, type Resource, type ResourceHost } from './bus/resources/resource.js';
 export type { Port, PortHandler, SessionRef } from './bus/port.js';
 export type { SeqRange } from './bus/frames.js';
@@ -22,6 +23,7 @@ export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
 export { DEFAULT_MAX_BUFFER } from './channels/sender.js';
 export { registerHandleKind, type BusLike, type HandleDescriptor, type HandleKind } from './channels/handle.js';
 export { sendNdjson, recvNdjson } from './channels/streams.js';
+export { Requester } from './channels/requester.js';
 
 export { spawn, Process, type SpawnOptions } from './process/spawn.js';
 export { isMain } from './process/is-main.js';

@@ -1,0 +1,105 @@
+import { FrameTooLargeError, ProtocolError, errorToWire, type WireError } from '../errors.js';
+import { Deque } from './deque.js';
+import { MAX_ERROR_MESSAGE } from './frames.js';
+import type { Channel } from './resources/resource.js';
+
+/** Requests one channel may have unanswered at once: the credit a responder grants. */
+export const REQUEST_WINDOW = 1024;
+
+/** How a resource answers one request: once, now or later. */
+export interface Reply {
+  /** Answers with `value` (JSON). */
+  ok(value: unknown): void;
+  /** Answers with an error, which the requester's promise rejects with (same class and code). */
+  fail(err: unknown): void;
+}
+
+interface Slot {
+  id: number;
+  /** The answer's frame, once given: payload and header as JSON text. */
+  answer?: [string, string];
+}
+
+/**
+ * The hub's side of requests on one channel: each data frame whose header is
+ * `{"id":N,"op":NAME}` is a request, handed to `serve` with its arguments (the payload); answers go
+ * back in the order the requests came, whatever the order they are given in, as data frames with
+ * the header `{"re":N}` (or `{"re":N,"e":ERROR}`, payload `null`). Many may be in flight: the
+ * requester may have {@link REQUEST_WINDOW} unanswered, and credit for one more comes back with
+ * each answer sent. Answers wait here for the requester's credit, so at most that many wait.
+ * A request frame without that header fails the channel with ERR_PROTOCOL.
+ */
+export class Responder {
+  private readonly slots = new Deque<Slot>();
+
+  constructor(private readonly channel: Channel, private readonly serve: (op: string, args: unknown, reply: Reply) => void) {}
+
+  /** Port handler parts for the resource's `attach`: `data` and `credit`. */
+  readonly handler = {
+    data: (payload: string, seq: number, header?: string) => this.request(payload, seq, header),
+    credit: () => this.flush(),
+  };
+
+  /** Grants the requester its window: call once the channel is `opened`. */
+  start(): void {
+    this.channel.grant(REQUEST_WINDOW);
+  }
+
+  private request(payload: string, seq: number, header: string | undefined): void {
+    let h: { id?: unknown; op?: unknown } | undefined;
+    try {
+      h = header === undefined ? undefined : (JSON.parse(header) as typeof h);
+    } catch {
+      h = undefined;
+    }
+    const id = h?.id;
+    const op = h?.op;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof op !== 'string' || op.length > 64) {
+      this.channel.fail(new ProtocolError('a request is a data frame with the header {"id":N,"op":NAME}: send that header'));
+      return;
+    }
+    this.channel.ack(seq);
+    const slot: Slot = { id };
+    this.slots.push(slot);
+    let answered = false;
+    const answer = (frame: [string, string]) => {
+      if (answered) return;
+      answered = true;
+      slot.answer = frame;
+      this.flush();
+    };
+    const reply: Reply = {
+      ok: (value) => {
+        const json = JSON.stringify(value ?? null);
+        try {
+          this.channel.checkPayload(json);
+        } catch (err) {
+          if (!(err instanceof FrameTooLargeError)) throw err;
+          return answer(['null', this.errorHeader(id, err)]);
+        }
+        answer([json, `{"re":${id}}`]);
+      },
+      fail: (err) => answer(['null', this.errorHeader(id, err)]),
+    };
+    try {
+      this.serve(op, JSON.parse(payload), reply);
+    } catch (err) {
+      reply.fail(err);
+    }
+  }
+
+  private errorHeader(id: number, err: unknown): string {
+    const e: WireError = errorToWire(err);
+    if (e.message.length > MAX_ERROR_MESSAGE) e.message = e.message.slice(0, MAX_ERROR_MESSAGE - 3) + '...';
+    return JSON.stringify({ re: id, e: { name: e.name.slice(0, 64), message: e.message, code: e.code.slice(0, 64) } });
+  }
+
+  /** Sends the answers at the head that are ready, within the requester's credit. */
+  private flush(): void {
+    for (let slot = this.slots.peek(); slot?.answer; slot = this.slots.peek()) {
+      if (this.channel.trySend(slot.answer[0], slot.answer[1]) === 0) return;
+      this.slots.shift();
+      this.channel.grant(1);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { Deque } from '../bus/deque.js';
+import type { Port, PortHandler } from '../bus/port.js';
+import { BufferOverflowError, ClosedError, ProtocolError, errorFromWire, type WireError } from '../errors.js';
+import { encodeValue } from './json.js';
+
+/** Answers a requester takes before it gives credit back (its window for answers). */
+const ANSWER_WINDOW = 1024;
+
+interface Pending {
+  id: number;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The client's side of requests on one channel (the hub's side is `Responder`): `request(op,
+ * args)` sends a data frame with the header `{"id":N,"op":NAME}` and resolves with the answer, or
+ * rejects with the error the hub answered (same class and code). Requests go out in the order
+ * made, as many as the hub's credit allows without waiting for answers (pipelined); the rest wait
+ * here, at most `maxBuffer` of them. Answers come back in order. When the channel goes, every
+ * request not answered rejects with the reason (ERR_CONNECTION_LOST, ERR_CLOSED...).
+ */
+export class Requester {
+  private port: Port | undefined;
+  private nextId = 1;
+  private readonly unsent = new Deque<[string, string]>();
+  private readonly pending = new Deque<Pending>();
+  private failure: Error | undefined;
+  private owed = 0;
+
+  constructor(private readonly what: string, private readonly maxBuffer = 65_536) {}
+
+  /** Port handler for the channel this requester uses. */
+  readonly handler: PortHandler = {
+    credit: () => this.drain(),
+    data: (payload, seq, header) => this.answer(payload, seq, header),
+    closed: (err) => this.fail(err ?? new ClosedError(`${this.what} was closed`)),
+  };
+
+  /** Gives the requester its channel: credit for answers goes out, and what waited follows the hub's credit. */
+  bind(port: Port): void {
+    this.port = port;
+    port.grant(ANSWER_WINDOW);
+    this.drain();
+  }
+
+  /** Sends one request; resolves with its answer. Rejects, never throws. */
+  request<T>(op: string, args: unknown = null): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (this.unsent.length >= this.maxBuffer) {
+        return reject(new BufferOverflowError(`${this.what}: ${this.maxBuffer} requests wait for the hub's credit: await some first`));
+      }
+      let json: string;
+      try {
+        json = encodeValue(args);
+        this.port?.checkPayload(json);
+      } catch (err) {
+        return reject(err);
+      }
+      const id = this.nextId++;
+      this.unsent.push([json, `{"id":${id},"op":${JSON.stringify(op)}}`]);
+      this.pending.push({ id, resolve: resolve as (v: unknown) => void, reject });
+      this.drain();
+    });
+  }
+
+  /** Requests sent or waiting, not answered yet. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  private drain(): void {
+    const port = this.port;
+    if (!port || this.failure) return;
+    while (this.unsent.length > 0 && port.state === 'open' && port.credit > 0) {
+      const [json, header] = this.unsent.shift()!;
+      port.send(json, header);
+    }
+  }
+
+  private answer(payload: string, seq: number, header: string | undefined): void {
+    const port = this.port!;
+    const head = this.pending.peek();
+    let h: { re?: unknown; e?: WireError } | undefined;
+    try {
+      h = header === undefined ? undefined : (JSON.parse(header) as typeof h);
+    } catch {
+      h = undefined;
+    }
+    if (!head || h?.re !== head.id) {
+      port.fail(new ProtocolError(`${this.what}: an answer came for ${JSON.stringify(h?.re)} where ${head ? `request ${head.id}` : 'no request'} was waiting`));
+      return;
+    }
+    this.pending.shift();
+    port.ack(seq);
+    if (++this.owed >= ANSWER_WINDOW / 2) {
+      port.grant(this.owed);
+      this.owed = 0;
+    }
+    if (h.e !== undefined) return head.reject(errorFromWire(h.e));
+    let value: unknown;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      port.fail(new ProtocolError(`${this.what}: an answer is not JSON`));
+      return head.reject(new ProtocolError(`${this.what}: the answer to request ${head.id} is not JSON`));
+    }
+    head.resolve(value);
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    while (this.unsent.length > 0) this.unsent.shift();
+    for (let p = this.pending.shift(); p; p = this.pending.shift()) p.reject(err);
+  }
+}
