@@ -2,8 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Port, PortHandler } from '../bus/port.js';
 import { Session } from '../bus/session.js';
 import { formatAddress, resolveAddress, type Address } from '../transport/address.js';
-import { connectSocket } from '../transport/connect.js';
-import { SocketWire } from '../transport/socket-wire.js';
+import { dialHub } from '../bus/dial.js';
 import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
@@ -45,19 +44,27 @@ export class Bus implements BusLike {
   private links: DirectLinks | undefined;
 
   /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
-  constructor(wire: Wire, private readonly options: BusOptions & { address?: Address } = {}) {
+  constructor(wire: Wire, private readonly options: BusOptions & { address?: Address; dial?: () => Promise<Wire> } = {}) {
     let settle!: (err: Error | undefined) => void;
     this.done = new Promise((resolve) => (settle = resolve));
-    const sessionOptions = {
+    this.session = this.sessionOn(wire, settle);
+  }
+
+  /**
+   * The session of this bus over `wire`. Made in one place, from the bus's options alone, so
+   * that a new connection (from `options.dial`, which `connect` gives) gets the same session.
+   */
+  private sessionOn(wire: Wire, onClose: (err?: Error) => void): Session {
+    const { options } = this;
+    return new Session(wire, {
       role: 'client',
       keepaliveMs: options.keepaliveMs ?? 0,
       onClose: (err?: Error) => {
-        settle(err);
+        onClose(err);
         options.onClose?.(err);
       },
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-    };
-    this.session = new Session(wire, sessionOptions);
+    });
   }
 
   /** The queue called `name` on the hub (created by the first opener, with its options). */
@@ -138,8 +145,8 @@ export class Bus implements BusLike {
 /** Connects to the hub at `address` (a bare name, a socket path, or a pipe name). */
 export async function connect(address: string | Address, options: BusOptions = {}): Promise<Bus> {
   const resolved = resolveAddress(address);
-  const socket = await connectSocket(resolved);
-  return new Bus(new SocketWire(socket, options), { ...options, address: resolved });
+  const dial = () => dialHub(resolved, options);
+  return new Bus(await dial(), { ...options, address: resolved, dial });
 }
 
 registerHandleKind<Bus>({

@@ -1,9 +1,7 @@
-import type { Socket } from 'node:net';
 import type { Port, PortHandler } from '../bus/port.js';
-import { Session, type SessionOptions } from '../bus/session.js';
+import type { OpenRequest, Session } from '../bus/session.js';
 import { ClosedError, InvalidArgumentError, PeerGoneError, ProtocolError } from '../errors.js';
-import { connectDirect, listenDirect, type DirectListener } from '../transport/direct-socket.js';
-import { SocketWire } from '../transport/socket-wire.js';
+import { connectPeer, listenPeers, type PeerListener } from '../bus/peers.js';
 import type { BusLike } from './handle.js';
 import type { PipeEnd } from './pipe.js';
 
@@ -77,7 +75,7 @@ interface Pending {
  * has not become a channel within `timeoutMs` is cut. A connection carries one channel.
  */
 export class DirectLinks {
-  private listener: Promise<DirectListener> | undefined;
+  private listener: Promise<PeerListener> | undefined;
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessions = new Set<Session>();
   /**
@@ -173,7 +171,15 @@ export class DirectLinks {
   /** Where this bus accepts direct connections: listens on first use. */
   private address(): Promise<string> {
     if (this.closed) return Promise.reject(new ClosedError('the bus is closed: connect again'));
-    this.listener ??= listenDirect((socket) => this.serve(socket));
+    this.listener ??= listenPeers({
+      maxLine: this.maxLine,
+      onSession: (session) => this.serve(session),
+      accept: (session, port, open) => this.acceptOn(session, port, open),
+      onClose: (session) => {
+        this.sessions.delete(session);
+        this.drop(session);
+      },
+    });
     return this.listener.then((l) => l.address);
   }
 
@@ -202,11 +208,12 @@ export class DirectLinks {
   }
 
   /** A connection to the listener: held until it becomes a channel, within the bounds. */
-  private serve(socket: Socket): void {
+  private serve(session: Session): void {
     if (this.closed) {
-      socket.destroy();
+      session.close(true);
       return;
     }
+    this.sessions.add(session);
     if (this.pending.size >= this.maxPending) {
       // Full: the oldest goes, so that a flood of idle connections cannot keep a real peer out
       // (which says hello and opens its channel as soon as it has connected).
@@ -214,27 +221,6 @@ export class DirectLinks {
       this.drop(oldest!);
       oldest!.close(true);
     }
-    const session = this.session(socket, (port, open) => {
-      const pending = this.pending.get(session);
-      if (!pending || pending.port) {
-        // One channel per connection: a second one is refused, the first is left as it is.
-        port.fail(new ProtocolError('a direct connection carries one pipe'));
-        return;
-      }
-      const w = open.k === 'pipe' ? this.waiting.get(open.n) : undefined;
-      if (w) {
-        this.waiting.delete(open.n);
-        clearTimeout(w.timer);
-        return this.join(w.end, port, session, w.hubPort);
-      }
-      if (open.k !== 'pipe' || this.early.has(open.n)) return refuse(port, session);
-      // The hub tells both ends at once, on two connections: the peer may be here before this
-      // end has heard the token. It waits, as the end would have, until its connection's
-      // timeoutMs is up; being pending, it counts towards maxPending.
-      pending.token = open.n;
-      pending.port = port;
-      this.early.set(open.n, session);
-    });
     const timer = setTimeout(() => {
       const pending = this.pending.get(session);
       this.drop(session);
@@ -242,6 +228,29 @@ export class DirectLinks {
       else session.close(true);
     }, this.timeoutMs);
     this.pending.set(session, { timer });
+  }
+
+  /** A channel the peer of a pending connection opened: the pipe it names, if this end waits for it. */
+  private acceptOn(session: Session, port: Port, open: OpenRequest): void {
+    const pending = this.pending.get(session);
+    if (!pending || pending.port) {
+      // One channel per connection: a second one is refused, the first is left as it is.
+      port.fail(new ProtocolError('a direct connection carries one pipe'));
+      return;
+    }
+    const w = open.k === 'pipe' ? this.waiting.get(open.n) : undefined;
+    if (w) {
+      this.waiting.delete(open.n);
+      clearTimeout(w.timer);
+      return this.join(w.end, port, session, w.hubPort);
+    }
+    if (open.k !== 'pipe' || this.early.has(open.n)) return refuse(port, session);
+    // The hub tells both ends at once, on two connections: the peer may be here before this
+    // end has heard the token. It waits, as the end would have, until its connection's
+    // timeoutMs is up; being pending, it counts towards maxPending.
+    pending.token = open.n;
+    pending.port = port;
+    this.early.set(open.n, session);
   }
 
   /** Forgets a pending connection (it became a channel, was cut or closed). */
@@ -274,13 +283,16 @@ export class DirectLinks {
         'if the two processes cannot share a socket, open the pipe with { direct: false }',
       { cause: err },
     );
-    connectDirect(address).then((socket) => {
+    const onClose = (): void => void this.sessions.delete(session);
+    let session: Session;
+    connectPeer(address, { maxLine: this.maxLine, onClose }).then((s) => {
+      session = s;
       if (dropped || this.closed) {
-        socket.destroy();
+        session.close(true);
         if (!dropped) end.handler.closed?.(closedBeforePeer(end));
         return;
       }
-      const session = this.session(socket);
+      this.sessions.add(session);
       this.join(end, session.open('pipe', token, 'end', undefined, end.handler), session, hubPort);
     }, (err: Error) => {
       if (dropped) return;
@@ -289,17 +301,4 @@ export class DirectLinks {
     });
   }
 
-  /** A peer session on `socket`, closed with this bus. */
-  private session(socket: Socket, accept?: SessionOptions['accept']): Session {
-    const session: Session = new Session(new SocketWire(socket, this.maxLine === undefined ? {} : { maxLine: this.maxLine }), {
-      role: 'peer',
-      ...(accept ? { accept } : {}),
-      onClose: () => {
-        this.sessions.delete(session);
-        this.drop(session);
-      },
-    });
-    this.sessions.add(session);
-    return session;
-  }
 }

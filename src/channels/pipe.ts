@@ -2,8 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Observable, Observer } from 'rxjs';
 import { ClosedError, ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
-import { Session } from '../bus/session.js';
-import { memoryWirePair } from '../transport/memory-wire.js';
+import { memoryPeers } from '../bus/peers.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
@@ -216,10 +215,8 @@ export class LocalLink<T> {
     }
     if (this.state === 'memory') return;
     this.state = 'memory';
-    const [wa, wb] = memoryWirePair();
     const [a, b] = this.ends;
-    new Session(wb, { role: 'peer', accept: (port) => b.attach(port) });
-    const opener = new Session(wa, { role: 'peer' });
+    const [opener] = memoryPeers((port) => b.attach(port));
     a.attach(opener.open('pipe', '', 'end', undefined, a.handler));
   }
 

@@ -41,6 +41,12 @@ export class Sender {
   private waitingChars = 0;
   private readonly unacked = new Deque<Unacked>();
   private ackedTo = 0;
+  /**
+   * The encoded values sent and not acknowledged yet, oldest first (sequence numbers `ackedTo + 1`
+   * to the port's `sent`): bounded by the credit granted, and what a new connection would send
+   * again.
+   */
+  private readonly inFlight = new Deque<string>();
   /** Ranges acknowledged ahead of `ackedTo + 1`: disjoint, in order, none touching another. */
   private readonly ahead: SeqRange[] = [];
   private ending: { err: unknown; resolve: () => void; reject: (err: Error) => void } | undefined;
@@ -117,7 +123,10 @@ export class Sender {
     if (tooLarge) throw tooLarge;
     const port = this.port;
     // Nothing waits, there is credit and room: straight out, with nothing allocated to wait.
-    if (port && this.waiting.length === 0 && port.credit > 0 && port.canWrite()) port.send(json);
+    if (port && this.waiting.length === 0 && port.credit > 0 && port.canWrite()) {
+      port.send(json);
+      this.inFlight.push(json);
+    }
     else {
       this.waiting.push({ json });
       this.waitingChars += json.length;
@@ -181,6 +190,11 @@ export class Sender {
     }
   }
 
+  /** @internal The encoded values in flight, oldest first (for sending them again on a new connection). */
+  unacknowledged(): string[] {
+    return Array.from({ length: this.inFlight.length }, (_, i) => this.inFlight.at(i)!);
+  }
+
   /** Resolves once every value given so far is acknowledged (or the channel failed). */
   drained(): Promise<void> {
     return new Promise((resolve) => {
@@ -196,6 +210,7 @@ export class Sender {
     for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject?.(err);
     this.waitingChars = 0;
     for (let u = this.unacked.shift(); u; u = this.unacked.shift()) u.reject(err);
+    while (this.inFlight.length > 0) this.inFlight.shift();
     if (this.ending && !this.endSettled) this.ending.reject(err);
     this.endSettled = true;
     this.checkDrained();
@@ -233,6 +248,7 @@ export class Sender {
       let seq: number;
       try {
         seq = port.send(w.json);
+        this.inFlight.push(w.json);
       } catch (err) {
         // Too large for a frame (checked before anything is written): this value alone fails.
         if (!(err instanceof FrameTooLargeError)) throw err;
@@ -255,6 +271,7 @@ export class Sender {
     // that starts at the run's end (the usual case) moves it at once. Ranges never reach past
     // what was sent, and a range given twice costs no more memory than once.
     const sent = this.port?.sent ?? 0;
+    const before = this.ackedTo;
     for (const [from, range] of ranges) {
       const to = Math.min(range, sent);
       const lo = Math.max(from, this.ackedTo + 1);
@@ -268,6 +285,7 @@ export class Sender {
       if (ahead[k]![1] > this.ackedTo) this.ackedTo = ahead[k]![1];
     }
     if (k > 0) ahead.splice(0, k);
+    for (let n = this.ackedTo - before; n > 0; n--) this.inFlight.shift();
     for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {
       this.unacked.shift();
       u.resolve();

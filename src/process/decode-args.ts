@@ -1,11 +1,9 @@
-import { Socket } from 'node:net';
 import { Bus, connect } from '../channels/bus.js';
 import { handleKindNamed, isHandleDescriptor, type HandleDescriptor } from '../channels/handle.js';
 import '../channels/queue.js'; // registers the queue handle kind
 import { InvalidArgumentError } from '../errors.js';
 import { PipeEnd } from '../channels/pipe.js';
-import { Session } from '../bus/session.js';
-import { SocketWire } from '../transport/socket-wire.js';
+import { peerSessionOnFd } from '../bus/peers.js';
 
 /** What the child opened for its arguments, to close when the function is done. */
 export interface Opened {
@@ -49,10 +47,9 @@ export async function decodeArgs(json: string, opened: Opened, onHubLost: (addre
 /** The child's end of a `Pipe()`: a session on the inherited socketpair, accepting the parent's open. */
 function pipeOnFd(fd: number, opened: Opened): PipeEnd<unknown> {
   const end = new PipeEnd<unknown>(`pipe on fd ${fd}`);
-  const socket = new Socket({ fd, readable: true, writable: true });
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
-  const session = new Session(new SocketWire(socket), { role: 'peer', accept: (port) => end.attach(port), onClose: () => closed() });
+  const session = peerSessionOnFd(fd, { accept: (port) => end.attach(port), onClose: () => closed() });
   end.onGone = () => session.close();
   opened.pipes.push({ end, close: () => (session.close(), done) });
   return end;

@@ -2,8 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ChildProcessError, InvalidArgumentError } from '../errors.js';
-import { Session } from '../bus/session.js';
-import { SocketWire } from '../transport/socket-wire.js';
+import { peerSession } from '../bus/peers.js';
 import { encodeArgs } from './encode-args.js';
 import type { DoneMessage, StartMessage } from './messages.js';
 
@@ -115,7 +114,7 @@ export function spawn(module: string | URL, exportName: string, args: unknown[] 
     serialization: 'json',
   });
   pipes.forEach((end, i) => {
-    const session = new Session(new SocketWire(child.stdio[4 + i] as Socket), { role: 'peer' });
+    const session = peerSession(child.stdio[4 + i] as Socket);
     end.onGone = () => session.close();
     end.attach(session.open('pipe', '', 'end', undefined, end.handler));
   });

@@ -61,8 +61,10 @@ describe('Sender acknowledgements', () => {
           while (acked.has(run + 1)) run++;
           expect(settled.length).toBe(run);
         }
+        expect(sender.unacknowledged().map(Number)).toEqual(Array.from({ length: n - (settled.length) }, (_, i) => settled.length + i));
         port.onAck([[1, n]]);
         await Promise.all(sends);
+        expect(sender.unacknowledged()).toEqual([]);
         expect(settled).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       },
     ), { numRuns: 300 });
