@@ -221,7 +221,7 @@ function checkFrame(raw: unknown, line: string): Frame {
     case 'pong':
       return { t: f.t, n: int(f, 'n', line) };
     default:
-      throw new ProtocolError(`unknown frame type ${JSON.stringify(f.t)}: ${preview(line)}`);
+      throw new ProtocolError(`unknown frame type ${describe(f.t)}: ${preview(line)}`);
   }
 }
 
@@ -265,10 +265,21 @@ function ranges(v: unknown, line: string): SeqRange[] {
   if (!Array.isArray(v)) throw new ProtocolError(`"r" must be a list of [from, to] ranges: ${preview(line)}`);
   for (const r of v) {
     if (!Array.isArray(r) || r.length !== 2 || !Number.isSafeInteger(r[0]) || !Number.isSafeInteger(r[1]) || r[0] < 1 || r[1] < r[0]) {
-      throw new ProtocolError(`bad ack range ${JSON.stringify(r)} in: ${preview(line)}`);
+      throw new ProtocolError(`bad ack range (${Array.isArray(r) ? r.map(describe).join(', ') : describe(r)}) in: ${preview(line)}`);
     }
   }
   return v as SeqRange[];
+}
+
+/**
+ * A value from a peer, for an error message: a short scalar as JSON, anything else by its kind
+ * (never re-encoded whole: a peer's value may be nested deeper than the stack).
+ */
+export function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 64 ? v.slice(0, 64) + '...' : v);
+  return v === undefined ? 'nothing' : String(v);
 }
 
 /** The start of a line, for error messages. */

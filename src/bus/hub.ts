@@ -58,6 +58,8 @@ export interface HubOptions {
    * drain (default 64 Mi, or 64 × maxLine if more); past it the peer is cut off with ERR_SLOW_PEER.
    */
   maxQueued?: number;
+  /** How long a connection being cut off waits for its peer to take the session's error frame, in ms (default 1,000). */
+  closeTimeoutMs?: number;
 }
 
 /** What `hub.stats()` reports. */
@@ -106,7 +108,7 @@ function limitsOf(options: HubOptions): Limits {
     }
     out[key] = v;
   }
-  for (const key of ['maxLine', 'backlog', 'keepaliveMs', 'maxQueued'] as const) {
+  for (const key of ['maxLine', 'backlog', 'keepaliveMs', 'maxQueued', 'closeTimeoutMs'] as const) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (key === 'maxLine' && v < 64))) {
       throw new InvalidArgumentError(`HubOptions.${key} must be ${key === 'maxLine' ? 'an integer of at least 64' : 'a non-negative integer'}, got ${String(v)}`);
@@ -297,8 +299,10 @@ export class Hub implements ResourceHost {
       socket.destroy();
       return;
     }
-    const { maxLine, maxQueued, scheduler } = this.options;
-    this.serve(new SocketWire(socket, { maxLine, ...(maxQueued ? { maxQueued } : {}), ...(scheduler ? { scheduler } : {}) }));
+    const { maxLine, maxQueued, closeTimeoutMs, scheduler } = this.options;
+    this.serve(new SocketWire(socket, {
+      maxLine, ...(maxQueued ? { maxQueued } : {}), ...(closeTimeoutMs !== undefined ? { closeTimeoutMs } : {}), ...(scheduler ? { scheduler } : {}),
+    }));
   }
 
   private open(port: Port, open: OpenRequest): void {

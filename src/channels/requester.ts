@@ -1,6 +1,7 @@
 import { Deque } from '../bus/deque.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { BufferOverflowError, ClosedError, ProtocolError, errorFromWire, type WireError } from '../errors.js';
+import { describe } from '../bus/frames.js';
 import { encodeValue } from './json.js';
 
 /** Answers a requester takes before it gives credit back (its window for answers). */
@@ -89,7 +90,7 @@ export class Requester {
       h = undefined;
     }
     if (!head || h?.re !== head.id) {
-      port.fail(new ProtocolError(`${this.what}: an answer came for ${JSON.stringify(h?.re)} where ${head ? `request ${head.id}` : 'no request'} was waiting`));
+      port.fail(new ProtocolError(`${this.what}: an answer came for ${describe(h?.re)} where ${head ? `request ${head.id}` : 'no request'} was waiting`));
       return;
     }
     this.pending.shift();

@@ -34,7 +34,15 @@ export interface SocketWireOptions {
    * opens) without reading is cut off with ERR_SLOW_PEER.
    */
   maxQueued?: number;
+  /**
+   * How long a forced end (a peer that broke the protocol or does not read) waits for the peer to
+   * take the session's error frame before the connection is cut, in ms (default 1,000).
+   */
+  closeTimeoutMs?: number;
 }
+
+/** Default {@link SocketWireOptions.closeTimeoutMs}. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * A {@link Wire} over a `net.Socket` (Unix socket, named pipe, socketpair or TCP).
@@ -63,6 +71,8 @@ export class SocketWire implements Wire {
   /** `writable` went false: the sink hears when it is true again. */
   private stalled = false;
   private readonly maxQueued: number;
+  private readonly closeTimeoutMs: number;
+  private closeTimer: NodeJS.Timeout | undefined;
   private sink: WireSink | undefined;
   private done = false;
   private readonly scheduler: SchedulerLike | undefined;
@@ -76,6 +86,7 @@ export class SocketWire implements Wire {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
     this.scheduler = options.scheduler;
     this.maxQueued = options.maxQueued ?? Math.max(64 * 1024 * 1024, 64 * this.maxLine);
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.decoder = new LineDecoder((line) => this.sink?.line(line), this.maxLine);
     socket.pause();
     socket.on('drain', () => {
@@ -147,7 +158,26 @@ export class SocketWire implements Wire {
     this.forced ||= force;
     if (this.ending && !force) return;
     this.ending = true;
+    if (this.forced) this.cutOff();
     this.flush();
+  }
+
+  /**
+   * A forced end: the peer broke the protocol, or does not read. If the socket is full, what is
+   * queued is dropped but for the last line (the session's error frame, which says why), which goes
+   * out once the socket drains, after the rest of a line the socket already took. Whatever happens,
+   * the connection is cut `closeTimeoutMs` after the end began.
+   */
+  private cutOff(): void {
+    if (this.blocked && this.queued.length > this.head) {
+      const last = this.queued[this.queued.length - 1]!;
+      this.queued = [last];
+      this.head = 0;
+      this.queuedChars = last.length + 64;
+    }
+    if (this.closeTimer) return;
+    this.closeTimer = setTimeout(() => this.destroy(), this.closeTimeoutMs);
+    this.closeTimer.unref();
   }
 
   destroy(err?: Error): void {
@@ -157,12 +187,7 @@ export class SocketWire implements Wire {
   }
 
   private flush(): void {
-    if (this.done) return;
-    if (this.blocked) {
-      // A forced end does not wait for a peer that does not read.
-      if (this.ending && this.forced) this.destroy();
-      return;
-    }
+    if (this.done || this.blocked) return;
     if (this.queued.length > this.head) {
       this.sink?.flushing?.();
       this.writeQueued();
@@ -213,6 +238,7 @@ export class SocketWire implements Wire {
   private finish(err: Error | undefined): void {
     if (this.done) return;
     this.done = true;
+    if (this.closeTimer) clearTimeout(this.closeTimer);
     this.queued = [];
     this.head = 0;
     this.sink?.closed(err);

@@ -228,6 +228,51 @@ describe('frames the hub derives from a peer\'s frame are bounded', { timeout: 2
   });
 });
 
+describe('what the fuzz suite found', { timeout: 20_000 }, () => {
+  const deep = '['.repeat(5000) + ']'.repeat(5000);
+
+  it.each([
+    ['a frame type', `{"t":${deep}}`, 'ERR_PROTOCOL', undefined],
+    ['an ack range', `{"t":"ack","c":1,"r":[${deep}]}`, 'ERR_PROTOCOL', undefined],
+    ['a queue option', `{"t":"open","c":2,"k":"queue","n":"a","r":"put","o":{"producers":${deep}}}`, 'ERR_INVALID_ARGUMENT', 2],
+  ])('a value nested 5,000 deep as %s gets its typed error, not ERR_REMOTE', async (_, line, code, channel) => {
+    // Used to be quoted with JSON.stringify in the error message: RangeError, answered as ERR_REMOTE.
+    await listen();
+    const c = await raw();
+    c.write('{"t":"open","c":1,"k":"queue","n":"q","r":"get"}\n');
+    await c.line((f) => f.t === 'opened');
+    c.write(line + '\n');
+    const f = await c.line((x) => x.t === 'error');
+    expect(f).toMatchObject({ e: { code } });
+    expect(f.c).toBe(channel);
+    await stillServes();
+  });
+
+  it('a peer that does not read still gets its session error, whole, once it reads', async () => {
+    // Used to be cut off with its queue thrown away, the error frame with it (or half of it).
+    await listen();
+    const a = await RawClient.open(tmp.sock('hub'), true);
+    cleanups.push(() => a.socket.destroy());
+    const b = await raw();
+    a.write(HELLO + '{"t":"open","c":1,"k":"pipe","n":"p","r":"end"}\n');
+    b.write('{"t":"open","c":1,"k":"pipe","n":"p","r":"end"}\n');
+    await b.line((f) => f.t === 'opened');
+    a.write('{"t":"credit","c":1,"n":2000}\n');
+    await b.line((f) => f.t === 'credit');
+    const value = 'x'.repeat(1168);
+    b.write(Array.from({ length: 1500 }, () => `{"c":1,"d":"${value}"}\n`).join(''));
+    b.write('{"t":"ping","n":1}\n');
+    await b.line((f) => f.t === 'pong'); // the hub has read all of it, and queued it for a
+    a.write('{"t":"bogus"}\n');
+    a.socket.resume();
+    await a.closed;
+    const last = JSON.parse(a.lines[a.lines.length - 1]!);
+    expect(last).toMatchObject({ t: 'error', e: { code: 'ERR_PROTOCOL' } });
+    expect(a.partial).toBe('');
+    await stillServes();
+  });
+});
+
 describe('kinds, names and consumers', { timeout: 30_000 }, () => {
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('an open of kind %j is refused with ERR_INVALID_ARGUMENT; stats() still works', async (kind) => {
     // Used to store garbage among the hub's resources: ERR_REMOTE "resource.attach is not a function", then stats() threw.

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, OptionsMismatchError } from '../../errors.js';
 import type { Port } from '../port.js';
+import { describe } from '../frames.js';
 import type { OpenRequest } from '../session.js';
 
 /**
@@ -53,7 +54,7 @@ export function intOption(o: Record<string, unknown> | undefined, key: string, m
   const v = o?.[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) {
-    throw new InvalidArgumentError(`option ${key} must be an integer from 1 to ${max}, got ${JSON.stringify(v)}`);
+    throw new InvalidArgumentError(`option ${key} must be an integer from 1 to ${max}, got ${describe(v)}`);
   }
   return v;
 }
@@ -62,7 +63,7 @@ export function intOption(o: Record<string, unknown> | undefined, key: string, m
 export function sameOption(kind: string, name: string, key: string, given: unknown, actual: unknown): void {
   if (given === undefined || given === actual) return;
   throw new OptionsMismatchError(
-    `${kind} '${name}' exists with ${key}=${JSON.stringify(actual)}, not ${JSON.stringify(given)}: ` +
+    `${kind} '${name}' exists with ${key}=${describe(actual)}, not ${describe(given)}: ` +
       `open it with the same ${key}, or leave ${key} out`,
   );
 }
