@@ -24,6 +24,7 @@ export { DEFAULT_MAX_BUFFER } from './channels/sender.js';
 export { registerHandleKind, type BusLike, type HandleDescriptor, type HandleKind } from './channels/handle.js';
 export { sendNdjson, recvNdjson } from './channels/streams.js';
 export { Requester } from './channels/requester.js';
+export { ClientChannel, type ChannelParts } from './channels/client-channel.js';
 
 export { spawn, Process, type SpawnOptions } from './process/spawn.js';
 export { isMain } from './process/is-main.js';

@@ -3,6 +3,7 @@ import type { Observable, Observer } from 'rxjs';
 import { ClosedError, ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { memoryPeers } from '../bus/peers.js';
+import { ClientChannel } from './client-channel.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
@@ -55,24 +56,22 @@ export class PipeEnd<T> implements Observer<T> {
     });
     this.inbound = new Inbound<T>(label, options.prefetch ?? DEFAULT_PREFETCH);
     this.inbound.onDrained = () => this.closeIfDone();
-    this.handler = {
-      ...this.sender.handler,
-      ...this.inbound.handler,
-      end: (err) => this.inbound.handler.end(err),
-      closed: (err) => {
-        // Closed here: ERR_CLOSED. A direct pipe's connection is the other end itself, so losing
-        // it means the peer is gone; through a hub, a lost connection stays ERR_CONNECTION_LOST.
-        const gone = this.closedHere
-          ? new ClosedError(`${this.label} was closed by this side`)
-          : err instanceof ConnectionLostError && (this.link || this.direct)
-            ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
-            : err ?? new PeerGoneError(`the other end of ${this.label} closed`);
-        this.sender.fail(gone);
-        this.inbound.fail(gone);
-        this.onGone?.();
-      },
-    };
+    this.channel = new ClientChannel({
+      sender: this.sender,
+      inbound: this.inbound as Inbound<unknown>,
+      // Closed here: ERR_CLOSED. A direct pipe's connection is the other end itself, so losing
+      // it means the peer is gone; through a hub, a lost connection stays ERR_CONNECTION_LOST.
+      reason: (err) => this.closedHere
+        ? new ClosedError(`${this.label} was closed by this side`)
+        : err instanceof ConnectionLostError && (this.link || this.direct)
+          ? new PeerGoneError(`the other end of ${this.label} went away: ${err.message}`, { cause: err })
+          : err ?? new PeerGoneError(`the other end of ${this.label} closed`),
+      gone: () => this.onGone?.(),
+    });
+    this.handler = this.channel.handler;
   }
+
+  private readonly channel: ClientChannel;
 
   /** @internal The port handler this end needs. */
   readonly handler: PortHandler;
@@ -86,9 +85,7 @@ export class PipeEnd<T> implements Observer<T> {
     this.port = port;
     this.direct = direct;
     this.cancel = undefined;
-    port.handler = this.handler;
-    this.sender.bind(port);
-    this.inbound.bind(port);
+    this.channel.attach(port);
   }
 
   /** Sends `value`; resolves when the other end has processed it. */

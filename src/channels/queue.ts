@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { EmptyError, firstValueFrom, Observable, take, throwError, timeout, type Observer } from 'rxjs';
 import { EndedError, InvalidArgumentError, TimeoutError } from '../errors.js';
-import type { Port } from '../bus/port.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
+import { ClientChannel } from './client-channel.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
 import { pull } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
@@ -132,17 +132,13 @@ export class Queue<T> implements Observer<T> {
 
   private producer(): Sender {
     if (this.sender) return this.sender;
-    const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => port.close());
-    const port: Port = this.bus.open('queue', this.name, 'put', this.openOptions, {
-      ...sender.handler,
-      closed: (err) => {
-        if (err) sender.fail(err);
-        this.bus.release(sender);
-      },
-    });
+    const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => channel.close());
     this.sender = sender;
     this.bus.adopt(sender);
-    sender.bind(port);
+    const channel = ClientChannel.open(this.bus, 'queue', this.name, 'put', this.openOptions, {
+      sender,
+      gone: () => this.bus.release(sender),
+    });
     return sender;
   }
 
@@ -151,16 +147,11 @@ export class Queue<T> implements Observer<T> {
   private consume(manual: boolean, prefetch: number): Observable<T | Delivery<T>> {
     return new Observable<T | Delivery<T>>((subscriber) => {
       const inbound = new Inbound<T>(`queue '${this.name}'`, prefetch);
-      const port: Port = this.bus.open('queue', this.name, 'get', this.openOptions, {
-        ...inbound.handler,
-        end: (err) => {
-          inbound.handler.end(err);
-          port.close();
-        },
-        closed: (err) => inbound.fail(err),
+      const channel = ClientChannel.open(this.bus, 'queue', this.name, 'get', this.openOptions, {
+        inbound: inbound as Inbound<unknown>,
+        ended: () => channel.close(),
       });
-      inbound.bind(port);
-      const values: Observable<T | Delivery<T>> = manual ? inbound.values(true, () => port.close()) : inbound.values(false, () => port.close());
+      const values: Observable<T | Delivery<T>> = manual ? inbound.values(true, () => channel.close()) : inbound.values(false, () => channel.close());
       return values.subscribe(subscriber);
     });
   }
