@@ -142,7 +142,7 @@ export class Hub implements ResourceHost {
   private readonly kinds: KindRegistry;
   private sessionIds = 0;
   /** Resources waiting for the hub to hold less than maxQueuedChars. */
-  private waitingRoom: (() => void)[] = [];
+  private waitingRoom = new Set<() => void>();
 
   /** Throws InvalidArgumentError on a bad option. */
   constructor(private readonly options: HubOptions = {}) {
@@ -276,16 +276,16 @@ export class Hub implements ResourceHost {
   /** @internal ResourceHost */
   unhold(chars: number): void {
     this.held -= chars;
-    if (this.waitingRoom.length === 0 || this.held >= this.limits.maxQueuedChars) return;
+    if (this.waitingRoom.size === 0 || this.held >= this.limits.maxQueuedChars) return;
     const waiting = this.waitingRoom;
-    this.waitingRoom = [];
+    this.waitingRoom = new Set();
     for (const then of waiting) then();
   }
 
   /** @internal ResourceHost */
   full(then: () => void): boolean {
     if (this.held < this.limits.maxQueuedChars) return false;
-    this.waitingRoom.push(then);
+    this.waitingRoom.add(then); // a Set: the same resource asking twice waits once
     return true;
   }
 
@@ -307,6 +307,8 @@ export class Hub implements ResourceHost {
 
   private open(port: Port, open: OpenRequest): void {
     let resource: Resource | undefined;
+    let key = '';
+    let previous: unknown;
     try {
       const kind = this.kinds.get(open.k);
       if (!kind) {
@@ -315,14 +317,15 @@ export class Hub implements ResourceHost {
       if (open.n.length === 0 || open.n.length > 256) {
         throw new InvalidArgumentError(`a ${open.k} name must be 1 to 256 characters long, not ${open.n.length}`);
       }
-      const key = this.keyOf(kind.name, open.n, kind);
+      key = this.keyOf(kind.name, open.n, kind);
       resource = this.resources.get(key);
       if (!resource) {
         if (this.resources.size >= this.limits.maxResources) {
           this.reached.maxResources++;
           throw new LimitError(`the hub holds its limit of ${this.limits.maxResources} resources (maxResources): close unused ones, or raise maxResources on the hub`);
         }
-        resource = kind.create(open.n, open, this, this.remains.get(key));
+        previous = this.remains.get(key);
+        resource = kind.create(open.n, open, this, previous);
         this.remains.delete(key);
         this.resources.set(key, resource);
       }
@@ -331,6 +334,8 @@ export class Hub implements ResourceHost {
     } catch (err) {
       port.fail(err instanceof Error ? err : new Error(String(err)));
       if (resource) this.maybeIdle(resource);
+      // A refused open does not make the hub forget what an earlier resource of the name left.
+      if (previous !== undefined && !this.resources.has(key) && !this.remains.has(key)) this.remains.set(key, previous);
     }
   }
 }

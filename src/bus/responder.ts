@@ -54,8 +54,8 @@ export class Responder {
     }
     const id = h?.id;
     const op = h?.op;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof op !== 'string' || op.length > 64) {
-      this.channel.fail(new ProtocolError('a request is a data frame with the header {"id":N,"op":NAME}: send that header'));
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || typeof op !== 'string' || op.length > 64) {
+      this.channel.fail(new ProtocolError('a request is a data frame with the header {"id":N,"op":NAME} (N a non-negative integer, NAME at most 64 characters): send that header'));
       return;
     }
     this.channel.ack(seq);
@@ -71,13 +71,10 @@ export class Responder {
     const reply: Reply = {
       ok: (value) => {
         const json = JSON.stringify(value ?? null);
-        try {
-          this.channel.checkPayload(json);
-        } catch (err) {
-          if (!(err instanceof FrameTooLargeError)) throw err;
-          return answer(['null', this.errorHeader(id, err)]);
-        }
-        answer([json, `{"re":${id}}`]);
+        const header = `{"re":${id}}`;
+        // Header and payload together must fit a frame, whatever id the requester chose.
+        if (this.fits(json + header)) answer([json, header]);
+        else answer(['null', this.errorHeader(id, new FrameTooLargeError(`the answer to ${op} is too large for one frame: ask for less at a time`))]);
       },
       fail: (err) => answer(['null', this.errorHeader(id, err)]),
     };
@@ -88,18 +85,40 @@ export class Responder {
     }
   }
 
-  private errorHeader(id: number, err: unknown): string {
-    const e: WireError = errorToWire(err);
-    if (e.message.length > MAX_ERROR_MESSAGE) e.message = e.message.slice(0, MAX_ERROR_MESSAGE - 3) + '...';
-    return JSON.stringify({ re: id, e: { name: e.name.slice(0, 64), message: e.message, code: e.code.slice(0, 64) } });
+  /** True when `text` (a payload and its header) fits one frame of this channel. */
+  private fits(text: string): boolean {
+    try {
+      this.channel.checkPayload(text);
+      return true;
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) return false;
+      throw err;
+    }
   }
 
-  /** Sends the answers at the head that are ready, within the requester's credit. */
+  /** The header of an error answer, its message cut to 1,024 characters, then to what the frame has room for. */
+  private errorHeader(id: number, err: unknown): string {
+    const e: WireError = errorToWire(err);
+    const header = (message: string) => JSON.stringify({ re: id, e: { name: e.name.slice(0, 64), message, code: e.code.slice(0, 64) } });
+    const full = header(e.message.length > MAX_ERROR_MESSAGE ? e.message.slice(0, MAX_ERROR_MESSAGE - 3) + '...' : e.message);
+    if (this.fits('null' + full)) return full;
+    const short = header(e.message.slice(0, 61) + '...');
+    return this.fits('null' + short) ? short : header('');
+  }
+
+  /**
+   * Sends the answers at the head that are ready, within the requester's credit. Never throws
+   * into whoever gave an answer: a frame that cannot be written fails this channel alone.
+   */
   private flush(): void {
-    for (let slot = this.slots.peek(); slot?.answer; slot = this.slots.peek()) {
-      if (this.channel.trySend(slot.answer[0], slot.answer[1]) === 0) return;
-      this.slots.shift();
-      this.channel.grant(1);
+    try {
+      for (let slot = this.slots.peek(); slot?.answer; slot = this.slots.peek()) {
+        if (this.channel.trySend(slot.answer[0], slot.answer[1]) === 0) return;
+        this.slots.shift();
+        this.channel.grant(1);
+      }
+    } catch (err) {
+      this.channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }

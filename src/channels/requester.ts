@@ -1,6 +1,6 @@
 import { Deque } from '../bus/deque.js';
 import type { Port, PortHandler } from '../bus/port.js';
-import { BufferOverflowError, ClosedError, ProtocolError, errorFromWire, type WireError } from '../errors.js';
+import { BufferOverflowError, ClosedError, InvalidArgumentError, ProtocolError, errorFromWire, type WireError } from '../errors.js';
 import { describe } from '../bus/frames.js';
 import { encodeValue } from './json.js';
 
@@ -24,7 +24,9 @@ interface Pending {
 export class Requester {
   private port: Port | undefined;
   private nextId = 1;
-  private readonly unsent = new Deque<[string, string]>();
+  /** Requests waiting for the hub's credit, with their promises. */
+  private readonly unsent = new Deque<{ json: string; header: string; pending: Pending }>();
+  /** Requests sent and not answered, in order. */
   private readonly pending = new Deque<Pending>();
   private failure: Error | undefined;
   private owed = 0;
@@ -52,31 +54,44 @@ export class Requester {
       if (this.unsent.length >= this.maxBuffer) {
         return reject(new BufferOverflowError(`${this.what}: ${this.maxBuffer} requests wait for the hub's credit: await some first`));
       }
+      if (typeof op !== 'string' || op.length === 0 || op.length > 64) {
+        return reject(new InvalidArgumentError(`${this.what}: an operation's name is 1 to 64 characters, got ${typeof op === 'string' ? op.length : typeof op}`));
+      }
+      const id = this.nextId;
+      const header = `{"id":${id},"op":${JSON.stringify(op)}}`;
       let json: string;
       try {
         json = encodeValue(args);
-        this.port?.checkPayload(json);
+        // Header and arguments must fit one frame together; checked again when sent, if not bound yet.
+        this.port?.checkPayload(json + header);
       } catch (err) {
         return reject(err);
       }
-      const id = this.nextId++;
-      this.unsent.push([json, `{"id":${id},"op":${JSON.stringify(op)}}`]);
-      this.pending.push({ id, resolve: resolve as (v: unknown) => void, reject });
+      this.nextId++;
+      this.unsent.push({ json, header, pending: { id, resolve: resolve as (v: unknown) => void, reject } });
       this.drain();
     });
   }
 
   /** Requests sent or waiting, not answered yet. */
   get inFlight(): number {
-    return this.pending.length;
+    return this.pending.length + this.unsent.length;
   }
 
+  /** Sends what waits, within credit; a request that cannot be framed rejects alone. */
   private drain(): void {
     const port = this.port;
     if (!port || this.failure) return;
     while (this.unsent.length > 0 && port.state === 'open' && port.credit > 0) {
-      const [json, header] = this.unsent.shift()!;
+      const { json, header, pending } = this.unsent.shift()!;
+      try {
+        port.checkPayload(json + header);
+      } catch (err) {
+        pending.reject(err as Error);
+        continue;
+      }
       port.send(json, header);
+      this.pending.push(pending);
     }
   }
 
@@ -113,7 +128,7 @@ export class Requester {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    while (this.unsent.length > 0) this.unsent.shift();
+    for (let u = this.unsent.shift(); u; u = this.unsent.shift()) u.pending.reject(err);
     for (let p = this.pending.shift(); p; p = this.pending.shift()) p.reject(err);
   }
 }

@@ -248,6 +248,32 @@ describe('what the fuzz suite found', { timeout: 20_000 }, () => {
     await stillServes();
   });
 
+  it('producers opening and closing while the hub is full wait for room once per queue, not once per open', async () => {
+    // The hub's list of queues waiting for room grew by two entries per open and close.
+    const hub = await listen({ maxQueuedChars: 100 });
+    const b = await bus();
+    await b.queue<string>('full').send('x'.repeat(98));
+    const c = await raw();
+    for (let i = 1; i <= 2000; i++) c.write(`{"t":"open","c":${i},"k":"queue","n":"full","r":"put"}\n{"t":"close","c":${i}}\n`);
+    c.write('{"t":"ping","n":1}\n');
+    await c.line((f) => f.t === 'pong');
+    expect((hub as unknown as { waitingRoom: Set<unknown> }).waitingRoom.size).toBeLessThanOrEqual(1);
+  });
+
+  it('a refused open of an ended, forgotten queue leaves it remembered: a late consumer still completes', async () => {
+    const hub = await listen();
+    const b = await bus();
+    const q = b.queue<number>('done');
+    await q.send(1);
+    await q.end();
+    expect(await firstValueFrom(b.queue<number>('done').recv().pipe(toArray()))).toEqual([1]);
+    await until(() => hub.stats().resources.length === 0, 'the queue to be forgotten');
+    const c = await raw();
+    c.write('{"t":"open","c":1,"k":"queue","n":"done","r":"bogus"}\n');
+    expect(await c.line((f) => f.t === 'error')).toMatchObject({ e: { code: 'ERR_INVALID_ARGUMENT' } });
+    expect(await firstValueFrom(b.queue<number>('done').recv().pipe(toArray()))).toEqual([]);
+  });
+
   it('a peer that does not read still gets its session error, whole, once it reads', async () => {
     // Used to be cut off with its queue thrown away, the error frame with it (or half of it).
     await listen();

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { memoryHub } from '../../src/testing.js';
 import { tempDir } from '../helpers.js';
 import { rejection } from '../transports.js';
+import { RawClient } from '../raw-client.js';
 
 /** Answers kept back by `hold`, to be given later (out of order). */
 const held: Reply[] = [];
@@ -32,6 +33,8 @@ const calc: Kind = {
         if (op === 'fail') return reply.fail(new InvalidArgumentError('no such thing: ask for something else'));
         if (op === 'hold') return void held.push(reply);
         if (op === 'big') return reply.ok('x'.repeat(2_000_000));
+        if (op === 'fill') return reply.ok('x'.repeat(args as number));
+        if (op === 'boom') throw new Error('é\u0000'.repeat(1000));
         throw new InvalidArgumentError(`calc has no operation ${op}`);
       });
       channel.handler = { ...responder.handler, closed: () => {} };
@@ -136,5 +139,62 @@ describe.each(Object.keys(setups) as (keyof typeof setups)[])('requests over %s'
     while (held.length < 1) await new Promise((resolve) => setImmediate(resolve));
     await hub.close();
     expect(await rejection(waiting)).toMatchObject({ code: 'ERR_CONNECTION_LOST' });
+  });
+});
+
+describe('requests at the edge of a frame', () => {
+  const maxLine = 4096;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let hub: Hub;
+  let bus: Bus;
+  beforeEach(async () => {
+    held.length = 0;
+    tmp = await tempDir();
+    hub = await Hub.listen(tmp.sock('hub'), { kinds: [calc], maxLine });
+    bus = await connect(tmp.sock('hub'), { maxLine });
+  });
+  afterEach(async () => {
+    bus.destroy();
+    await hub.close();
+    expect(await tmp.cleanup()).toEqual([]);
+  });
+
+  function requester(): Requester {
+    const r = new Requester("calc 'c'");
+    r.bind(bus.open('calc', 'c', 'use', undefined, r.handler));
+    return r;
+  }
+
+  it('a request whose arguments and header do not fit one frame rejects alone; the connection and the order go on', async () => {
+    // Used to throw out of the credit handler (failing the connection) or leave its entry behind (ERR_PROTOCOL after).
+    const r = requester();
+    const early = r.request('add', 'x'.repeat(maxLine - 40));
+    expect(await rejection(early)).toMatchObject({ code: 'ERR_FRAME_TOO_LARGE' });
+    expect(await rejection(r.request('o'.repeat(65)))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(await r.request('add', [1, 2])).toBe(3);
+    expect(r.inFlight).toBe(0);
+    expect(bus.closed).toBe(false);
+  });
+
+  it('an error answer whose message escapes to more than the line holds is cut to fit; the channel goes on', async () => {
+    const r = requester();
+    const err = await rejection(r.request('boom'));
+    expect(err.code).toBe('ERR_REMOTE');
+    expect(await r.request('add', [4])).toBe(4);
+  });
+
+  it('an answer that fits for a small id but not for the id a peer chose becomes ERR_FRAME_TOO_LARGE for that request alone', async () => {
+    // A peer chose id 2^53 - 1: the answer's header no longer fit, and the answer threw into the resource.
+    const raw = await RawClient.open(tmp.sock('hub'));
+    try {
+      raw.write('{"t":"hello","v":1,"role":"client"}\n{"t":"open","c":1,"k":"calc","n":"c","r":"use"}\n{"t":"credit","c":1,"n":10}\n');
+      await raw.line((f) => f.t === 'credit');
+      raw.write(`{"c":1,"h":{"id":9007199254740991,"op":"fill"},"d":${maxLine - 32 - 2 - 10}}\n{"c":1,"h":{"id":9007199254740992,"op":"add"},"d":[1]}\n`);
+      expect(await raw.line((f) => (f.h as { re?: number } | undefined)?.re === 9007199254740991)).toMatchObject({ h: { e: { code: 'ERR_FRAME_TOO_LARGE' } } });
+      expect(await raw.line((f) => f.t === 'error')).toMatchObject({ c: 1, e: { code: 'ERR_PROTOCOL' } }); // 2^53 is no safe id
+      expect(await requester().request('add', [5])).toBe(5);
+    } finally {
+      raw.socket.destroy();
+    }
   });
 });
