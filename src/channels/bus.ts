@@ -48,6 +48,12 @@ export class Bus implements BusLike {
     let settle!: (err: Error | undefined) => void;
     this.done = new Promise((resolve) => (settle = resolve));
     this.session = this.sessionOn(wire, settle);
+    // Made now (its listener only on first use), so that bad direct options fail connect() itself.
+    if (options.address && options.address.kind !== 'tcp') this.links = this.directLinks();
+  }
+
+  private directLinks(): DirectLinks {
+    return new DirectLinks({ timeoutMs: this.options.directTimeoutMs, maxPending: this.options.directMaxPending, maxLine: this.options.maxLine });
   }
 
   /**
@@ -81,11 +87,7 @@ export class Bus implements BusLike {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
     const address = this.options.address;
     if (address && address.kind !== 'tcp' && options?.direct !== false) {
-      this.links ??= new DirectLinks({
-        timeoutMs: this.options.directTimeoutMs,
-        maxPending: this.options.directMaxPending,
-        maxLine: this.options.maxLine,
-      });
+      this.links ??= this.directLinks();
       this.links.meet(this, name, end as PipeEnd<unknown>);
     } else {
       end.attach(this.open('pipe', name, 'end', undefined, end.handler));
@@ -146,7 +148,13 @@ export class Bus implements BusLike {
 export async function connect(address: string | Address, options: BusOptions = {}): Promise<Bus> {
   const resolved = resolveAddress(address);
   const dial = () => dialHub(resolved, options);
-  return new Bus(await dial(), { ...options, address: resolved, dial });
+  const wire = await dial();
+  try {
+    return new Bus(wire, { ...options, address: resolved, dial });
+  } catch (err) {
+    wire.destroy();
+    throw err;
+  }
 }
 
 registerHandleKind<Bus>({
