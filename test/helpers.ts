@@ -1,4 +1,4 @@
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,23 @@ export function perTestDir(): { readonly dir: string; defer(cleanup: () => unkno
     },
     defer: (cleanup) => void cleanups.push(cleanup),
   };
+}
+
+/**
+ * Registers, in the calling suite, a fresh temporary folder for each test (`sock(name)` gives a
+ * socket path in it) and a stack of clean-ups run in reverse after it; then the folder is
+ * removed, and the test fails if a socket file was left in it.
+ */
+export function perTestSockets(): { sock(name: string): string; defer(cleanup: () => unknown): void } {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let cleanups: Array<() => unknown> = [];
+  beforeEach(async () => {
+    tmp = await tempDir();
+    cleanups = [];
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    expect(await tmp.cleanup(), 'socket files left behind').toEqual([]);
+  });
+  return { sock: (name) => tmp.sock(name), defer: (cleanup) => void cleanups.push(cleanup) };
 }

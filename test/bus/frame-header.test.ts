@@ -4,12 +4,12 @@
  */
 import fc from 'fast-check';
 import { firstValueFrom } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../raw-client.js';
 import { encodeData, parseFrame, parseFullFrame } from '../../src/bus/frames.js';
 import { Hub, type HubOptions } from '../../src/bus/hub.js';
 import { connect } from '../../src/channels/bus.js';
-import { tempDir } from '../helpers.js';
+import { perTestSockets, tempDir } from '../helpers.js';
 import { rejection, roundTrip } from '../transports.js';
 
 describe('parsing headers', () => {
@@ -39,26 +39,17 @@ describe('parsing headers', () => {
 });
 
 describe('the hub and {"c":1,"d":5,"r":7}', { timeout: 10_000 }, () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let cleanups: (() => unknown)[];
-  beforeEach(async () => {
-    tmp = await tempDir();
-    cleanups = [];
-  });
-  afterEach(async () => {
-    for (const c of cleanups.reverse()) await c();
-    expect(await tmp.cleanup()).toEqual([]);
-  });
+  const tmp = perTestSockets();
 
   async function setup(options: HubOptions, hello: string) {
     const hub = await Hub.listen(tmp.sock('hub'), options);
-    cleanups.push(() => hub.close());
+    tmp.defer(() => hub.close());
     const good = await connect(tmp.sock('hub'));
-    cleanups.push(() => good.destroy());
+    tmp.defer(() => good.destroy());
     const got = firstValueFrom(good.queue<unknown>('q').recv());
     await roundTrip(good);
     const raw = await RawClient.open(tmp.sock('hub'));
-    cleanups.push(() => raw.socket.destroy());
+    tmp.defer(() => raw.socket.destroy());
     raw.write(hello + '\n{"t":"open","c":1,"k":"queue","n":"q","r":"put"}\n');
     await raw.line((f) => f.t === 'credit');
     raw.write('{"c":1,"d":5,"r":7}\n');

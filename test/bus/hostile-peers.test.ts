@@ -7,44 +7,33 @@
  * this process, which fails the test.
  */
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../raw-client.js';
 import { Hub, type HubOptions } from '../../src/bus/hub.js';
 import { connect, type Bus, type BusOptions } from '../../src/channels/bus.js';
 import type { Delivery } from '../../src/channels/inbound.js';
-import { tempDir } from '../helpers.js';
+import { perTestSockets } from '../helpers.js';
 import { rejection, roundTrip, until } from '../transports.js';
 
 const HELLO = '{"t":"hello","v":1,"role":"client"}\n';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-let cleanups: (() => unknown)[];
-
-beforeEach(async () => {
-  tmp = await tempDir();
-  cleanups = [];
-});
-
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  expect(await tmp.cleanup(), 'socket files left behind').toEqual([]);
-});
+const tmp = perTestSockets();
 
 async function listen(options: HubOptions = {}): Promise<Hub> {
   const hub = await Hub.listen(tmp.sock('hub'), options);
-  cleanups.push(() => hub.close());
+  tmp.defer(() => hub.close());
   return hub;
 }
 
 async function bus(options: BusOptions = {}): Promise<Bus> {
   const b = await connect(tmp.sock('hub'), options);
-  cleanups.push(() => b.destroy());
+  tmp.defer(() => b.destroy());
   return b;
 }
 
 async function raw(): Promise<RawClient> {
   const c = await RawClient.open(tmp.sock('hub'));
-  cleanups.push(() => c.socket.destroy());
+  tmp.defer(() => c.socket.destroy());
   c.write(HELLO);
   return c;
 }
@@ -278,7 +267,7 @@ describe('what the fuzz suite found', { timeout: 20_000 }, () => {
     // Used to be cut off with its queue thrown away, the error frame with it (or half of it).
     await listen();
     const a = await RawClient.open(tmp.sock('hub'), true);
-    cleanups.push(() => a.socket.destroy());
+    tmp.defer(() => a.socket.destroy());
     const b = await raw();
     a.write(HELLO + '{"t":"open","c":1,"k":"pipe","n":"p","r":"end"}\n');
     b.write('{"t":"open","c":1,"k":"pipe","n":"p","r":"end"}\n');
@@ -345,7 +334,7 @@ describe('limits', { timeout: 20_000 }, () => {
     await bus();
     await bus();
     const third = await RawClient.open(tmp.sock('hub'));
-    cleanups.push(() => third.socket.destroy());
+    tmp.defer(() => third.socket.destroy());
     expect(await third.line((f) => f.t === 'error')).toMatchObject({ e: { code: 'ERR_LIMIT', message: expect.stringMatching(/maxConnections/) } });
     await third.closed;
     expect(hub.stats().limits.maxConnections).toBe(1);
@@ -355,10 +344,10 @@ describe('limits', { timeout: 20_000 }, () => {
   it('a connection that never sends hello is dropped after helloTimeoutMs; pending ones past maxPendingConnections are refused', async () => {
     const hub = await listen({ helloTimeoutMs: 200, maxPendingConnections: 2 });
     const silent = await Promise.all([0, 1].map(() => RawClient.open(tmp.sock('hub'))));
-    for (const s of silent) cleanups.push(() => s.socket.destroy());
+    for (const s of silent) tmp.defer(() => s.socket.destroy());
     await until(() => hub.stats().pending === 2, 'two pending');
     const third = await RawClient.open(tmp.sock('hub'));
-    cleanups.push(() => third.socket.destroy());
+    tmp.defer(() => third.socket.destroy());
     expect(await third.line((f) => f.t === 'error')).toMatchObject({ e: { code: 'ERR_LIMIT', message: expect.stringMatching(/maxPendingConnections/) } });
     for (const s of silent) {
       expect(await s.line((f) => f.t === 'error')).toMatchObject({ e: { code: 'ERR_LIMIT', message: expect.stringMatching(/helloTimeoutMs/) } });
