@@ -1,4 +1,4 @@
-import { asapScheduler, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   ClosedError, ConnectionLostError, LimitError, ProtocolError, TimeoutError,
   errorFromWire, errorToWire,
@@ -6,53 +6,15 @@ import {
 import type { Wire } from '../transport/wire.js';
 import { dataChannel, dataPayload, encodeControl, encodeFailure, parseFrame, parseFullFrame, preview, type Frame } from './frames.js';
 import { helloHandshake, type Handshake, type PeerInfo } from './handshake.js';
+import { Keepalive } from './keepalive.js';
 import { isJsonPayload } from './json-check.js';
 import { Port, type PortHandler, type PortHost } from './port.js';
+import type { SessionOptions } from './session-options.js';
 
 /** An `open` frame as the accepting side sees it. */
 export type OpenRequest = Extract<Frame, { t: 'open' }>;
 
-/** Options of a session. */
-export interface SessionOptions {
-  /** What this side is, sent in `hello` (`client`, `hub` or `peer`). */
-  role: string;
-  /** Scheduler of coalesced flushes (default: the wire's `soon`, else `asapScheduler`). */
-  scheduler?: SchedulerLike;
-  /** Scheduler of keepalive timers (default `asyncScheduler`). */
-  timerScheduler?: SchedulerLike;
-  /**
-   * Keepalive interval in ms (default 0: off). When on, a ping goes out after each interval in
-   * which nothing arrived, and a peer silent for three intervals in a row is dropped with
-   * ERR_TIMEOUT.
-   */
-  keepaliveMs?: number;
-  /**
-   * Largest number of channels open at once on this session (default 65,536). An open past it
-   * fails that channel with ERR_LIMIT; a peer that keeps opening while twice as many are still
-   * open or closing gets a session error ERR_LIMIT.
-   */
-  maxChannels?: number;
-  /** What is exchanged before any channel (default: the `hello` of this protocol version). */
-  handshake?: Handshake;
-  /** The handshake must be done within this many ms, else the session fails with ERR_LIMIT (default: no deadline). */
-  helloTimeoutMs?: number;
-  /**
-   * Whether a peer that vouches for its payloads (`"checked":true` in its hello) is believed, so
-   * that its payloads are not checked here (default true). A hub serving peers it does not trust
-   * (other users, the network) says false: every payload of theirs is checked.
-   */
-  trustChecked?: boolean;
-  /** Called once the handshake is done, with what it learned of the peer. */
-  onReady?: (peer: PeerInfo) => void;
-  /** This session's number among its hub's (default 0). */
-  id?: number;
-  /** Called each time the peer hits a limit of this session, with the name of its option. */
-  onLimit?: (limit: 'maxChannels' | 'helloTimeoutMs') => void;
-  /** Called with each channel the peer opens; without it, opens are refused. */
-  accept?: (port: Port, open: OpenRequest) => void;
-  /** Called once when the session is over; `err` unless this side closed it. */
-  onClose?: (err?: Error) => void;
-}
+export type { SessionOptions };
 
 /**
  * One connection's multiplexer: channels by id in a Map, frames dispatched to their {@link Port},
@@ -73,11 +35,9 @@ export class Session implements PortHost {
   private over = false;
   /** Within a graceful `close`: senders write what they hold (within credit), full wire or not. */
   private closing = false;
-  private heardFrom = true;
   private closedHere = false;
   private pongDue: number | undefined;
-  private pingsUnanswered = 0;
-  private keepalive: Subscription | undefined;
+  private keepalive: Keepalive | undefined;
   private helloTimer: Subscription | undefined;
   /** Why the session ended, once it has. */
   private endedWith: Error | undefined;
@@ -106,7 +66,13 @@ export class Session implements PortHost {
       writable: () => this.onWritable(),
     });
     this.handshake.begin((line) => this.write(line));
-    if (options.keepaliveMs && options.keepaliveMs > 0) this.startKeepalive(options.keepaliveMs);
+    if (options.keepaliveMs && options.keepaliveMs > 0) {
+      this.keepalive = new Keepalive(
+        options.keepaliveMs, options.timerScheduler ?? asyncScheduler,
+        (n) => this.guard(() => this.write(encodeControl({ t: 'ping', n }))),
+        () => this.fail(new TimeoutError('the peer stopped answering keepalive pings')),
+      );
+    }
     const helloMs = options.helloTimeoutMs;
     if (helloMs !== undefined && !this.over) {
       this.helloTimer = (options.timerScheduler ?? asyncScheduler).schedule(() => {
@@ -272,7 +238,7 @@ export class Session implements PortHost {
 
   private onLine(line: string): void {
     if (this.over) return;
-    this.heardFrom = true;
+    this.keepalive?.heardFrom();
     try {
       // Data frames in hostbus's own spelling skip the frame object: the hot path.
       if (!this.peer) return this.shake(line);
@@ -343,7 +309,7 @@ export class Session implements PortHost {
         }
         return;
       case 'pong':
-        this.pingsUnanswered = 0;
+        this.keepalive?.answered();
         return;
       case 'hello':
         throw new ProtocolError('hello sent twice');
@@ -371,31 +337,10 @@ export class Session implements PortHost {
     return port;
   }
 
-  private startKeepalive(ms: number): void {
-    const timers = this.options.timerScheduler ?? asyncScheduler;
-    this.keepalive = timers.schedule(function tick(this: SchedulerAction<Session>, session?: Session) {
-      session!.guard(() => session!.keepaliveTick());
-      if (!session!.over) this.schedule(session, ms);
-    }, ms, this);
-  }
-
-  private keepaliveTick(): void {
-    if (this.heardFrom) {
-      this.heardFrom = false;
-      this.pingsUnanswered = 0;
-      return;
-    }
-    if (++this.pingsUnanswered > 2) {
-      this.fail(new TimeoutError('the peer stopped answering keepalive pings'));
-      return;
-    }
-    this.write(encodeControl({ t: 'ping', n: this.pingsUnanswered }));
-  }
-
   private finish(err: Error | undefined): void {
     if (this.over) return;
     this.over = true;
-    this.keepalive?.unsubscribe();
+    this.keepalive?.stop();
     this.helloTimer?.unsubscribe();
     const lost = err ?? (this.closedHere ? new ClosedError('the connection was closed by this side') : new ConnectionLostError('the connection closed'));
     this.endedWith = lost;
