@@ -264,11 +264,11 @@ export function judge(lines: readonly SentLine[], received: readonly string[], l
 
     if (out.hello) {
       const m = CANONICAL.exec(text);
-      if (m) {
-        // The canonical spelling: the hub reads the header only, and checks the rest unless vouched.
-        const payload = m[2]!;
-        if (!vouched && !isJson(payload)) return fault(P, 'the payload of a canonical data frame is not one JSON value');
-        const r = onData(Number(m[1]), Buffer.byteLength(payload));
+      // The canonical spelling: the hub reads the header only, and checks the rest unless vouched;
+      // a line whose rest is not one JSON value goes to the full parser, below (docs/protocol.md,
+      // "What the fast path reads").
+      if (m && (vouched || isJson(m[2]!))) {
+        const r = onData(Number(m[1]), Buffer.byteLength(m[2]!));
         if (r) return r;
         continue;
       }
