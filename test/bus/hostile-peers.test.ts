@@ -49,6 +49,18 @@ async function relayedPipe(name: string, ca = 1, cb = 1): Promise<[RawClient, Ra
   return [a, b];
 }
 
+/** A bus on a fresh hub where queue `name` got one item, ended, was drained and forgotten. */
+async function endedAndForgotten(name: string): Promise<Bus> {
+  const hub = await listen();
+  const b = await bus();
+  const q = b.queue<number>(name);
+  await q.send(1);
+  await q.end();
+  expect(await firstValueFrom(b.queue<number>(name).recv().pipe(toArray()))).toEqual([1]);
+  await until(() => hub.stats().resources.length === 0, 'the queue to be forgotten');
+  return b;
+}
+
 /** A well-behaved client still moves a value through a queue of its own. */
 async function stillServes(): Promise<void> {
   const b = await bus();
@@ -250,13 +262,7 @@ describe('what the fuzz suite found', { timeout: 20_000 }, () => {
   });
 
   it('a refused open of an ended, forgotten queue leaves it remembered: a late consumer still completes', async () => {
-    const hub = await listen();
-    const b = await bus();
-    const q = b.queue<number>('done');
-    await q.send(1);
-    await q.end();
-    expect(await firstValueFrom(b.queue<number>('done').recv().pipe(toArray()))).toEqual([1]);
-    await until(() => hub.stats().resources.length === 0, 'the queue to be forgotten');
+    const b = await endedAndForgotten('done');
     const c = await raw();
     c.write('{"t":"open","c":1,"k":"queue","n":"done","r":"bogus"}\n');
     expect(await c.line((f) => f.t === 'error')).toMatchObject({ e: { code: 'ERR_INVALID_ARGUMENT' } });
@@ -414,13 +420,7 @@ describe('limits', { timeout: 20_000 }, () => {
 describe('queues', { timeout: 20_000 }, () => {
   it('a consumer that subscribes after the queue ended, drained and was forgotten completes at once', async () => {
     // Used to wait on a new queue of that name, against docs/channels.md.
-    const hub = await listen();
-    const b = await bus();
-    const q = b.queue<number>('done');
-    await q.send(1);
-    await q.end();
-    expect(await firstValueFrom(b.queue<number>('done').recv().pipe(toArray()))).toEqual([1]);
-    await until(() => hub.stats().resources.length === 0, 'the queue to be forgotten');
+    const b = await endedAndForgotten('done');
     expect(await firstValueFrom(b.queue<number>('done').recv().pipe(toArray()))).toEqual([]);
     // A producer starts the name anew, as before.
     const again = b.queue<number>('done');
