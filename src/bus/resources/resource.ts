@@ -32,8 +32,6 @@ export interface Resource {
   stats(): Record<string, number | boolean | string>;
 }
 
-/** Makes the resource of a kind on its first open; `remains` is what an earlier one of that name left. */
-export type ResourceFactory = (name: string, open: OpenRequest, host: ResourceHost, remains?: unknown) => Resource;
 
 /** What a resource needs from the hub. */
 export interface ResourceHost {
