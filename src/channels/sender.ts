@@ -195,6 +195,12 @@ export class Sender {
     return Array.from({ length: this.inFlight.length }, (_, i) => this.inFlight.at(i)!);
   }
 
+  /** Resolves once the receiving side acknowledged every value given so far; rejects with the channel's failure. */
+  async flush(): Promise<void> {
+    await this.drained();
+    if (this.failure) throw this.failure;
+  }
+
   /** Resolves once every value given so far is acknowledged (or the channel failed). */
   drained(): Promise<void> {
     return new Promise((resolve) => {
