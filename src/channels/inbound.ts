@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { ClosedError, InvalidArgumentError, PipeBusyError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, PipeBusyError, TimeoutError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { InFlight } from '../bus/in-flight.js';
 import { MAX_CREDIT, type Port, type PortHandler } from '../bus/port.js';
@@ -17,6 +17,19 @@ export interface Delivery<T> {
   readonly value: T;
   /** Marks the value processed: it will not be redelivered, and credit for one more goes back. */
   ack(): void;
+}
+
+/** What `take()` resolves with once the end arrived and every value was taken. */
+export const DONE = Symbol('ended');
+
+/** The reader of pull mode (`take`, `poll`): values are taken one at a time from the inbox. */
+interface Puller {
+  /** Sequence number of the value last taken, not yet processed (0: none). */
+  last: number;
+  /** A `take` waiting for a value. */
+  taker: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } | undefined;
+  /** `poll`s waiting for a value. */
+  polls: Set<(ready: boolean) => void>;
 }
 
 interface Reader {
@@ -38,6 +51,7 @@ export class Inbound<T> {
   private port: Port | undefined;
   private readonly inbox = new Deque<[string, number]>();
   private reader: Reader | undefined;
+  private puller: (Puller & Reader) | undefined;
   private terminal: { err: Error | undefined } | undefined;
   private granted = false;
   private owed = 0;
@@ -88,7 +102,9 @@ export class Inbound<T> {
   values(manual: boolean, onStop?: () => void): Observable<T | Delivery<T>> {
     return new Observable<T | Delivery<T>>((subscriber) => {
       if (this.reader) {
-        subscriber.error(new PipeBusyError(`${this.what} already has a subscriber: share() one subscription instead`));
+        subscriber.error(new PipeBusyError(this.reader === this.puller
+          ? `${this.what} is read with get(), poll() or for await: read an end one way (a for await loop gives it up when it stops)`
+          : `${this.what} already has a subscriber: share() one subscription instead`));
         return;
       }
       let active = true;
@@ -144,6 +160,140 @@ export class Inbound<T> {
         else this.giveBack(unacked);
       };
     });
+  }
+
+  /**
+   * Pull mode: takes the next value, from what credit already brought when one is waiting (no
+   * round trip per value). The value taken before on this end counts as processed now (acked,
+   * credit given back in batches). Resolves with `DONE` once the end arrived and every value was
+   * taken; rejects with the channel's error after the values before it, with ERR_TIMEOUT when no
+   * value came within `timeout` ms, and with ERR_PIPE_BUSY while a `values()` subscriber reads
+   * this end or another `take` waits. The first call makes pull mode this end's reader until
+   * `release()`.
+   */
+  take(timeout?: number): Promise<T | typeof DONE> {
+    return new Promise((resolve, reject) => {
+      const puller = this.claim(timeout);
+      if (puller instanceof Error) return reject(puller);
+      if (puller.taker) return reject(new PipeBusyError(`a get() already waits on ${this.what}: await it before the next`));
+      this.settleTaken();
+      const item = this.inbox.shift();
+      if (item) return this.give(puller, item[0], item[1], resolve, reject);
+      if (this.terminal) return this.terminal.err ? reject(this.terminal.err) : resolve(DONE);
+      if (timeout === 0) return reject(this.timeout(0));
+      puller.taker = { resolve: resolve as (v: unknown) => void, reject };
+      if (timeout !== undefined) {
+        puller.taker.timer = setTimeout(() => {
+          puller.taker = undefined;
+          reject(this.timeout(timeout));
+        }, timeout);
+      }
+    });
+  }
+
+  /**
+   * Pull mode: resolves true when a value is waiting to be taken (now, or within `timeout` ms,
+   * default 0), false otherwise or once the end arrived with nothing left; takes nothing.
+   * Rejects as `take` does when the end is read otherwise.
+   */
+  poll(timeout = 0): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const puller = this.claim(timeout);
+      if (puller instanceof Error) return reject(puller);
+      if (this.inbox.length > 0) return resolve(true);
+      if (this.terminal || timeout === 0) return resolve(false);
+      const timer = setTimeout(() => {
+        puller.polls.delete(done);
+        resolve(false);
+      }, timeout);
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        resolve(ready);
+      };
+      puller.polls.add(done);
+    });
+  }
+
+  /** The value last taken counts as processed (the next `take`, or the end closing, does this). */
+  settleTaken(): void {
+    const puller = this.puller;
+    if (!puller || puller.last === 0) return;
+    const seq = puller.last;
+    puller.last = 0;
+    this.processed(seq);
+  }
+
+  /**
+   * Leaves pull mode: the value last taken counts as processed, a waiting `take` resolves with
+   * `DONE`, waiting polls with false, and values not taken wait for the next reader.
+   */
+  release(): void {
+    const puller = this.puller;
+    if (!puller) return;
+    this.settleTaken();
+    this.puller = undefined;
+    if (this.reader === puller) this.reader = undefined;
+    this.wake(puller, (t) => t.resolve(DONE), false);
+  }
+
+  /** Makes pull mode the reader (granting credit the first time), or says why it cannot be. */
+  private claim(timeout: number | undefined): (Puller & Reader) | Error {
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+      return new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`);
+    }
+    if (this.puller) return this.puller;
+    if (this.reader) return new PipeBusyError(`${this.what} already has a subscriber: read it with get() or with recv(), not both at once`);
+    const puller: Puller & Reader = {
+      last: 0,
+      taker: undefined,
+      polls: new Set(),
+      deliver: (payload, seq) => {
+        const taker = puller.taker;
+        if (!taker) {
+          // The value waits in the inbox for a take; a poll learns it is there.
+          this.wake(puller, undefined, true);
+          return false;
+        }
+        puller.taker = undefined;
+        clearTimeout(taker.timer);
+        this.give(puller, payload, seq, taker.resolve, taker.reject);
+        return true;
+      },
+      finish: (err) => this.wake(puller, (t) => (err ? t.reject(err) : t.resolve(DONE)), false),
+    };
+    this.puller = puller;
+    this.reader = puller;
+    this.regrant();
+    return puller;
+  }
+
+  private give(puller: Puller, payload: string, seq: number, resolve: (v: T) => void, reject: (e: Error) => void): void {
+    try {
+      const value = decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT);
+      puller.last = seq;
+      resolve(value);
+    } catch (err) {
+      this.processed(seq);
+      this.port?.fail(err as Error);
+      reject(err as Error);
+    }
+  }
+
+  /** Settles the waiting take with `settle` (if given) and every waiting poll with `ready`. */
+  private wake(puller: Puller, settle: ((t: NonNullable<Puller['taker']>) => void) | undefined, ready: boolean): void {
+    const taker = puller.taker;
+    if (settle && taker) {
+      puller.taker = undefined;
+      clearTimeout(taker.timer);
+      settle(taker);
+    }
+    const polls = [...puller.polls];
+    puller.polls.clear();
+    for (const p of polls) p(ready);
+  }
+
+  private timeout(ms: number): TimeoutError {
+    return new TimeoutError(`no value on ${this.what} within ${ms} ms: wait longer, or poll() first`);
   }
 
   /** Puts values delivered but not acknowledged back at the front, for the next subscriber. */

@@ -1,11 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Observable, Observer } from 'rxjs';
-import { ClosedError, ConnectionLostError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
+import { ClosedError, ConnectionLostError, EndedError, InvalidArgumentError, PeerGoneError, PipeBusyError } from '../errors.js';
 import type { Port, PortHandler } from '../bus/port.js';
 import { memoryPeers } from '../bus/peers.js';
 import { ClientChannel } from './client-channel.js';
-import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
-import { pull } from './pull.js';
+import { DEFAULT_PREFETCH, DONE, Inbound, type Delivery } from './inbound.js';
+import { pullTaken } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
 import { Sender } from './sender.js';
 
@@ -27,7 +27,8 @@ export interface PipeOptions {
 
 /**
  * One end of a duplex pipe: what one end sends, the other receives, in order, with credit both
- * ways. `send()` resolves when the other end has processed the value.
+ * ways. `send()` resolves once the value went out within the other end's credit; `flush()` waits
+ * until the other end has processed everything sent.
  *
  * The end is an Observer (`source$.subscribe(end)`: `complete` half-closes, `error` ends this
  * direction in error). `recv()` is cold and has one subscriber at a time; values that arrive
@@ -88,10 +89,22 @@ export class PipeEnd<T> implements Observer<T> {
     this.channel.attach(port);
   }
 
-  /** Sends `value`; resolves when the other end has processed it. */
+  /**
+   * Sends `value`; resolves once it went out within the credit the other end granted (or waits
+   * for credit); `flush()` waits until the other end has processed everything sent.
+   */
   send(value: T): Promise<void> {
-    this.use();
-    return this.sender.send(value);
+    const refused = this.refused();
+    return refused ? Promise.reject(refused) : this.sender.send(value);
+  }
+
+  /**
+   * Resolves once the other end has acknowledged (processed) everything sent so far; rejects with
+   * the channel's failure (ERR_PEER_GONE when the other end went away first).
+   */
+  flush(): Promise<void> {
+    const refused = this.refused();
+    return refused ? Promise.reject(refused) : this.sender.flush();
   }
 
   /**
@@ -99,8 +112,8 @@ export class PipeEnd<T> implements Observer<T> {
    * room: lossless and bounded, without a promise per value. Resolves once the other end has processed all of them.
    */
   sendAll(values: Iterable<T> | AsyncIterable<T>): Promise<void> {
-    this.use();
-    return this.sender.sendAll(values);
+    const refused = this.refused();
+    return refused ? Promise.reject(refused) : this.sender.sendAll(values);
   }
 
   /** A Node Writable (object mode) into this end: `pipeline(source, end.writable())`; ending it half-closes. */
@@ -133,8 +146,8 @@ export class PipeEnd<T> implements Observer<T> {
 
   /** Half-closes: the other end's `recv()` completes after everything sent before. */
   end(): Promise<void> {
-    this.use();
-    return this.sender.end();
+    const refused = this.refused();
+    return refused ? Promise.reject(refused) : this.sender.end();
   }
 
   /** Values from the other end; completes when it ends. One subscriber at a time. */
@@ -149,9 +162,45 @@ export class PipeEnd<T> implements Observer<T> {
     return this.inbound.values(true);
   }
 
-  /** Pulls one value at a time. */
+  /**
+   * Takes one value, as Python's `conn.recv()`: resolves with it; rejects with ERR_TIMEOUT when
+   * none came within `timeout` ms (default: waits), with ERR_ENDED once the other end ended and
+   * every value was taken, and with the channel's error (ERR_PEER_GONE...) after the values before
+   * it. Values come within this end's credit (`prefetch`) before they are asked for, so a loop of
+   * `get()`s pays no round trip per value. A value counts as processed (acknowledged, its credit
+   * given back in batches) when the next `get()` is called on this end, or when it closes. One
+   * `get()` at a time; while `get()` reads this end, a `recv()` subscription gets ERR_PIPE_BUSY,
+   * and the other way round.
+   */
+  async get(options: { timeout?: number } = {}): Promise<T> {
+    const refused = this.refused();
+    if (refused) throw refused;
+    const v = await this.inbound.take(options.timeout);
+    if (v === DONE) throw new EndedError(`the other end of ${this.label} ended and every value was taken: stop reading`);
+    return v;
+  }
+
+  /**
+   * Resolves true when a value is waiting to be taken by `get()` (now, or within `timeout` ms,
+   * default 0), false otherwise (the other end ended, or nothing came in time); takes nothing, as
+   * Python's `conn.poll(timeout)`. Reads the end as `get()` does (ERR_PIPE_BUSY beside `recv()`).
+   */
+  poll(options: { timeout?: number } = {}): Promise<boolean> {
+    const refused = this.refused();
+    return refused ? Promise.reject(refused) : this.inbound.poll(options.timeout);
+  }
+
+  /**
+   * Pulls one value at a time, as `get()` does (prefetched within credit): a value is processed
+   * when the loop asks for the next one. `break` leaves the values not taken for the next reader.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return pull(this.recvWithAck());
+    const refused = this.refused();
+    return pullTaken<T>(
+      () => (refused ? Promise.reject(refused) : this.inbound.take()),
+      () => this.inbound.release(),
+      DONE,
+    );
   }
 
   /**
@@ -159,12 +208,18 @@ export class PipeEnd<T> implements Observer<T> {
    * end; the channel closes when the other end has ended too. Never rejects.
    */
   async finish(): Promise<void> {
+    this.inbound.settleTaken();
     if (!this.sender.done) await this.sender.end().catch(() => undefined);
     else await this.sender.drained();
   }
 
-  /** Closes this end now; the other end gets ERR_PEER_GONE unless both directions had ended. */
+  /**
+   * Closes this end now, as Python's `conn.close()`: the value last taken by `get()` counts as
+   * processed, and the other end gets ERR_PEER_GONE unless both directions had ended. Values not
+   * yet acknowledged by the other end are dropped (call `flush()` or `end()` first to wait).
+   */
   close(): void {
+    this.inbound.settleTaken();
     this.closedHere = true;
     if (this.port) return this.port.close();
     if (this.cancel) {
@@ -185,6 +240,16 @@ export class PipeEnd<T> implements Observer<T> {
 
   private use(): void {
     if (!this.port) this.link?.connect(this);
+  }
+
+  /** Connects as `use()` does; the error (ERR_PIPE_BUSY) instead of throwing it. */
+  private refused(): Error | undefined {
+    try {
+      this.use();
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
   /** Closes once both directions ended and every value received was processed (and acked). */
