@@ -259,21 +259,43 @@ export class PipeEnd<T> implements Observer<T> {
 }
 
 /**
+ * @internal What stays in this process of a socketpair to the child that holds one end of a
+ * `Pipe()` (made by the process layer): connects the staying end on its first use.
+ */
+export interface ParkedSlot {
+  connect(end: PipeEnd<unknown>): void;
+}
+
+/**
  * The two ends of a `Pipe()` before they are connected. Using an end connects both in memory,
- * unless one was handed to a child process, which connects them over a socketpair instead.
+ * unless one was handed to a child process, which connects them over a socketpair instead: the
+ * end that stays connects to it on first use, or, handed to a second child before that, the
+ * socketpair goes to that child and the two children talk directly.
  * @internal
  */
 export class LocalLink<T> {
-  state: 'latent' | 'memory' | 'transferred' = 'latent';
-  transferred: PipeEnd<T> | undefined;
+  state: 'latent' | 'memory' | 'one-away' | 'both-away' = 'latent';
+  /** The end handed to the first child. */
+  away: PipeEnd<T> | undefined;
+  private parked: ParkedSlot | undefined;
+  /** The staying end was used before its socketpair was parked. */
+  private wanted: PipeEnd<T> | undefined;
+  /** The staying end is connected here (it can no longer go to a child). */
+  private here = false;
   constructor(readonly ends: [PipeEnd<T>, PipeEnd<T>]) {}
 
   connect(end: PipeEnd<T>): void {
-    if (this.state === 'transferred') {
-      if (end === this.transferred) {
+    if (this.state === 'both-away') {
+      throw new PipeBusyError(`${end.label} was handed to a child process, and so was the other end: those two children talk to each other; make another Pipe() for this process`);
+    }
+    if (this.state === 'one-away') {
+      if (end === this.away) {
         throw new PipeBusyError(`${end.label} was handed to a child process: use the other end here`);
       }
-      return; // the parent's end connects when the child's socketpair is up
+      this.here = true;
+      if (this.parked) this.parked.connect(end as PipeEnd<unknown>);
+      else this.wanted = end;
+      return;
     }
     if (this.state === 'memory') return;
     this.state = 'memory';
@@ -282,17 +304,38 @@ export class LocalLink<T> {
     a.attach(opener.open('pipe', '', 'end', undefined, a.handler));
   }
 
-  /** Marks `end` as going to a child; returns the end that stays. */
-  transfer(end: PipeEnd<T>): PipeEnd<T> {
-    if (this.state === 'transferred') {
-      throw new PipeBusyError(`only one end of a Pipe() can go to a child process: join two children with bus.pipe(name)`);
+  /**
+   * Marks `end` as going to a child. `fd`: the first end to go, the child gets a socketpair (then
+   * `park` its side here); `ipc`: the other end went to a child before and was not used here, so
+   * this child gets that socketpair's side (`takeParked`).
+   */
+  transfer(end: PipeEnd<T>): 'fd' | 'ipc' {
+    if (this.state === 'latent') {
+      this.state = 'one-away';
+      this.away = end;
+      return 'fd';
     }
-    if (this.state !== 'latent') {
+    if (this.state === 'one-away' && end !== this.away && !this.here) {
+      this.state = 'both-away';
+      return 'ipc';
+    }
+    if (this.state === 'memory' || this.here) {
       throw new PipeBusyError(`${end.label} cannot go to a child process: this pipe is already in use here (hand it over before using either end)`);
     }
-    this.state = 'transferred';
-    this.transferred = end;
-    return this.ends[0] === end ? this.ends[1] : this.ends[0];
+    throw new PipeBusyError(`${end.label} was handed to a child process already: an end goes to one process`);
+  }
+
+  /** Gives the link the socketpair side of the end that stayed; connects it if it was used already. */
+  park(slot: ParkedSlot): void {
+    this.parked = slot;
+    if (this.wanted) slot.connect(this.wanted as PipeEnd<unknown>);
+  }
+
+  /** Takes the parked socketpair side, to hand it to the second child. */
+  takeParked(): ParkedSlot | undefined {
+    const slot = this.parked;
+    this.parked = undefined;
+    return slot;
   }
 }
 
@@ -301,6 +344,7 @@ let pipeCount = 0;
 /**
  * Makes a pipe: two connected ends, as Python's `multiprocessing.Pipe()`. Use both in one process,
  * or hand one to `spawn()`: the two processes are then joined by a direct socketpair, no hub.
+ * Hand both (before using either) to two children, and those two talk over that socketpair.
  */
 export function Pipe<T>(options: PipeOptions = {}): [PipeEnd<T>, PipeEnd<T>] {
   const n = ++pipeCount;

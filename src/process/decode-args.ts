@@ -3,7 +3,8 @@ import { handleKindNamed, isHandleDescriptor, type HandleDescriptor } from '../c
 import '../channels/queue.js'; // registers the queue handle kind
 import { InvalidArgumentError } from '../errors.js';
 import { PipeEnd } from '../channels/pipe.js';
-import { peerSessionOnFd } from '../bus/peers.js';
+import { peerSession, peerSessionOnFd } from '../bus/peers.js';
+import { pipeSocket } from './pipe-sockets.js';
 
 /** What the child opened for its arguments, to close when the function is done. */
 export interface Opened {
@@ -29,6 +30,7 @@ export async function decodeArgs(json: string, opened: Opened, onHubLost: (addre
     if (!isHandleDescriptor(value)) return value;
     const d = value as HandleDescriptor;
     if (d.$hostbus === 'pipe-fd') return pipeOnFd(Number(d.fd), opened);
+    if (d.$hostbus === 'pipe-ipc') return pipeOverIpc(Number(d.id), opened, pending);
     const kind = handleKindNamed(d.$hostbus);
     if (!kind) {
       throw new InvalidArgumentError(`an argument is a handle of kind '${d.$hostbus}', which this process does not know: the module that registers it (registerHandleKind) must be imported in the child, e.g. by the module of the function it runs`);
@@ -49,9 +51,27 @@ function pipeOnFd(fd: number, opened: Opened): PipeEnd<unknown> {
   const end = new PipeEnd<unknown>(`pipe on fd ${fd}`);
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
-  const session = peerSessionOnFd(fd, { accept: (port) => end.attach(port), onClose: () => closed() });
+  // The connection joins this end to the other and nothing else: losing it means the peer is gone.
+  const session = peerSessionOnFd(fd, { accept: (port) => end.attach(port, true), onClose: () => closed() });
   end.onGone = () => session.close();
   opened.pipes.push({ end, close: () => (session.close(), done) });
+  return end;
+}
+
+/**
+ * The child's end of a `Pipe()` whose other end is in another child: the parent sends the
+ * socketpair's side over IPC, and this end opens the pipe's channel on it, as the parent would.
+ */
+function pipeOverIpc(id: number, opened: Opened, pending: Promise<void>[]): PipeEnd<unknown> {
+  const end = new PipeEnd<unknown>(`pipe ${id} to another child`);
+  pending.push(pipeSocket(id).then((socket) => {
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    const session = peerSession(socket, { onClose: () => closed() });
+    end.onGone = () => session.close();
+    end.attach(session.open('pipe', '', 'end', undefined, end.handler), true);
+    opened.pipes.push({ end, close: () => (session.close(), done) });
+  }));
   return end;
 }
 

@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ChildProcessError, InvalidArgumentError } from '../errors.js';
-import { peerSession } from '../bus/peers.js';
 import { encodeArgs } from './encode-args.js';
-import type { DoneMessage, StartMessage } from './messages.js';
+import { FIRST_PIPE_FD, type DoneMessage, type StartMessage } from './messages.js';
+import { connectPipes } from './pipe-slots.js';
 
 /** Options of {@link spawn}. */
 export interface SpawnOptions {
@@ -104,7 +103,8 @@ export function spawn(module: string | URL, exportName: string, args: unknown[] 
   if (typeof exportName !== 'string' || exportName.length === 0) {
     throw new InvalidArgumentError('spawn needs the name of the exported function to run');
   }
-  const { json, pipes } = encodeArgs(args);
+  const encoded = encodeArgs(args);
+  const { json, pipes } = encoded;
   const entry = fileURLToPath(new URL('./child-main.js', import.meta.url));
   const out = options.stdio === 'pipe' ? 'pipe' : 'inherit';
   const child = fork(entry, [], {
@@ -113,12 +113,8 @@ export function spawn(module: string | URL, exportName: string, args: unknown[] 
     stdio: ['inherit', out, out, 'ipc', ...pipes.map(() => 'pipe' as const)],
     serialization: 'json',
   });
-  pipes.forEach((end, i) => {
-    const session = peerSession(child.stdio[4 + i] as Socket);
-    end.onGone = () => session.close();
-    end.attach(session.open('pipe', '', 'end', undefined, end.handler));
-  });
   const start: StartMessage = { hostbus: 'start', module: path, export: exportName, args: json };
   child.send(start);
+  connectPipes(child, encoded, FIRST_PIPE_FD); // after the start: the child takes its first message as the start
   return new Process(child, `child ${exportName}() of ${path}`);
 }
