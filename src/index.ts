@@ -26,5 +26,6 @@ export { sendNdjson, recvNdjson } from './channels/streams.js';
 export { Requester } from './channels/requester.js';
 export { ClientChannel, type ChannelParts } from './channels/client-channel.js';
 
-export { spawn, Process, type SpawnOptions } from './process/spawn.js';
+export { spawn, Process, type SpawnOptions, type Target } from './process/spawn.js';
+export { start, StartedBus, type StartOptions } from './process/start.js';
 export { isMain } from './process/is-main.js';

@@ -30,6 +30,10 @@ describe('examples', () => {
     expect(await example('quick-start')).toBe(lines('Received 0', 'Received 1', 'Received 2', 'Received 3', 'Received 4'));
   });
 
+  it('start: await using start(), a typed spawn of a producer with a queue', async () => {
+    expect(await example('start')).toBe(lines('Got job 1', 'Got job 2', 'Got job 3', 'Done'));
+  });
+
   it('global-variable: a global does not cross processes, the bus does', async () => {
     expect(await example('global-variable')).toBe(lines(
       'child: counter = 1',

@@ -60,6 +60,13 @@ export interface HubOptions {
   maxQueued?: number;
   /** How long a connection being cut off waits for its peer to take the session's error frame, in ms (default 1,000). */
   closeTimeoutMs?: number;
+  /**
+   * When true, the hub does not by itself keep the process alive: its listener and every
+   * connection it accepts are unref'd, so a program whose work is done exits even if the hub is
+   * still open (what `start()` makes). Default false: a hub is a server, and keeps its process
+   * running until `close()`.
+   */
+  unref?: boolean;
 }
 
 /** What `hub.stats()` reports. */
@@ -158,7 +165,10 @@ export class Hub implements ResourceHost {
       throw new UnsupportedError('tcp:// addresses need authkey support, which this version does not have yet: use a socket name or path');
     }
     const hub = new Hub(options);
-    hub.listener = await listen(resolved, (socket) => hub.serveSocket(socket), options.backlog === undefined ? {} : { backlog: options.backlog });
+    hub.listener = await listen(resolved, (socket) => hub.serveSocket(socket), {
+      ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+      unref: options.unref === true,
+    });
     return hub;
   }
 
@@ -299,6 +309,7 @@ export class Hub implements ResourceHost {
       socket.destroy();
       return;
     }
+    if (this.options.unref) socket.unref();
     const { maxLine, maxQueued, closeTimeoutMs, scheduler } = this.options;
     this.serve(new SocketWire(socket, {
       maxLine, ...(maxQueued ? { maxQueued } : {}), ...(closeTimeoutMs !== undefined ? { closeTimeoutMs } : {}), ...(scheduler ? { scheduler } : {}),

@@ -5,7 +5,7 @@
  * code 1 instead of lingering.
  */
 import { pathToFileURL } from 'node:url';
-import { errorToWire } from '../errors.js';
+import { errorToWire, InvalidArgumentError } from '../errors.js';
 import { decodeArgs, type Opened } from './decode-args.js';
 import type { DoneMessage, StartMessage } from './messages.js';
 
@@ -34,10 +34,19 @@ process.on('disconnect', () => {
 let finished = false;
 process.on('unhandledRejection', (err) => report(failed(err), 1));
 
+/** Why the export `fn` is not the function the parent passed (typed spawn), or undefined if it is. */
+function refuse(msg: StartMessage, fn: unknown): InvalidArgumentError | undefined {
+  if (typeof fn === 'function' && String(fn) === msg.source) return undefined;
+  const what = fn === undefined ? 'does not export it' : `exports another ${typeof fn === 'function' ? 'function' : 'value'} under that name`;
+  return new InvalidArgumentError(`spawn runs ${msg.export}() in the child by its export name, and ${msg.module} ${what}: export the function from that module under the name '${msg.export}' (export function ${msg.export}(...) or export { ${msg.export} }), or pass the module that does`);
+}
+
 process.once('message', async (msg: StartMessage) => {
   try {
     const mod = (await import(msg.module.startsWith('file:') ? msg.module : pathToFileURL(msg.module).href)) as Record<string, unknown>;
     const fn = mod[msg.export];
+    const refusal = msg.source === undefined ? undefined : refuse(msg, fn);
+    if (refusal) return report({ hostbus: 'done', refused: true, error: errorToWire(refusal) }, 1);
     if (typeof fn !== 'function') throw new TypeError(`${msg.module} has no exported function '${msg.export}'`);
     const args = await decodeArgs(msg.args, opened, (address, err) => {
       process.stderr.write(`hostbus: the hub at ${address} went away (${err.message}); exiting\n`);

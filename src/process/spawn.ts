@@ -42,6 +42,7 @@ export class Process {
       const decide = () => {
         if (!exited || channelOpen) return;
         const e = reported?.error;
+        if (e && reported?.refused) return reject(new InvalidArgumentError(e.message));
         if (e) {
           const err = new ChildProcessError(`${what} threw ${e.name}: ${e.message}`);
           if (e.stack) err.stack = `${err.name}: ${err.message}\n    in the child: ${e.stack}`;
@@ -92,14 +93,36 @@ export class Process {
   }
 }
 
+/** A function `spawn()` can run: any function; its parameters say what the arguments must be. */
+export type Target = (...args: any[]) => unknown;
+
+/**
+ * Starts a Node child that runs `target` with `args`, as Python's `Process(target=f, args=(q,))`.
+ * `module` is the module that exports `target` under its name (`target.name`): usually the
+ * caller's own, `import.meta.url`. The arguments are checked against the function's parameters
+ * at compile time. The child runs the function only if `module` exports, under `target.name`, a
+ * function of the same source text as `target` (the same function, as far as another process can
+ * tell); if it does not (the function is not exported, is exported under another name, or comes
+ * from another module), the child exits without running anything and `join()` rejects with
+ * InvalidArgumentError (ERR_INVALID_ARGUMENT) saying what to export. The check is in the child,
+ * not here: importing the caller's own module from here would wait for that module's top-level
+ * `await`, which waits for the child. Throws InvalidArgumentError at once for a target that is
+ * not a named function, and the errors of the string form for arguments that cannot go.
+ */
+export function spawn<F extends Target>(module: string | URL, target: F, args: Parameters<F>, options?: SpawnOptions): Process;
 /**
  * Starts a Node child that runs `exportName` of `module` (a path or `file:` URL, such as
  * `new URL('./worker.js', import.meta.url)`) with `args`. Arguments are JSON; handles among them
  * go by reference: a queue or a bus is rebuilt in the child on its own connection to the same hub,
  * and an end of `Pipe()` joins the two processes over a direct socketpair, with no hub between.
  */
-export function spawn(module: string | URL, exportName: string, args: unknown[] = [], options: SpawnOptions = {}): Process {
+export function spawn(module: string | URL, exportName: string, args?: unknown[], options?: SpawnOptions): Process;
+export function spawn(module: string | URL, target: string | Target, args: unknown[] = [], options: SpawnOptions = {}): Process {
   const path = module instanceof URL ? fileURLToPath(module) : module.startsWith('file:') ? fileURLToPath(module) : module;
+  const exportName = typeof target === 'function' ? target.name : target;
+  if (typeof target === 'function' && exportName === '') {
+    throw new InvalidArgumentError('spawn needs a named function (an exported function declaration or const), not an anonymous one: export it from the module and pass it, or pass its export name');
+  }
   if (typeof exportName !== 'string' || exportName.length === 0) {
     throw new InvalidArgumentError('spawn needs the name of the exported function to run');
   }
@@ -113,7 +136,10 @@ export function spawn(module: string | URL, exportName: string, args: unknown[] 
     stdio: ['inherit', out, out, 'ipc', ...pipes.map(() => 'pipe' as const)],
     serialization: 'json',
   });
-  const start: StartMessage = { hostbus: 'start', module: path, export: exportName, args: json };
+  const start: StartMessage = {
+    hostbus: 'start', module: path, export: exportName, args: json,
+    ...(typeof target === 'function' ? { source: String(target) } : {}),
+  };
   child.send(start);
   connectPipes(child, encoded, FIRST_PIPE_FD); // after the start: the child takes its first message as the start
   return new Process(child, `child ${exportName}() of ${path}`);

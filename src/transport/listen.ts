@@ -39,6 +39,11 @@ export interface ListenOptions {
    * fails with HubBusyError. A positive integer, else InvalidArgumentError.
    */
   backlog?: number;
+  /**
+   * When true, the listening server does not by itself keep the process alive (`server.unref()`);
+   * the sockets it accepts are the connection callback's to ref or unref. Default false.
+   */
+  unref?: boolean;
 }
 
 type Errno = NodeJS.ErrnoException;
@@ -76,7 +81,8 @@ export async function listen(
     process.emitWarning(`hostbus listener at ${where}: ${err.message}`, { type: 'HostbusWarning', code: codeOf(err) });
   });
   const queue = backlog === undefined ? {} : { backlog };
-  const bindAt = (target: NetListenOptions) => bind({ ...target, ...queue }, onConnection, onError);
+  const unref = options.unref === true;
+  const bindAt = (target: NetListenOptions) => bind({ ...target, ...queue }, onConnection, onError, unref);
   const bindHere = (target: NetListenOptions) => bindAt(target).catch((err: unknown) => {
     throw codeOf(err) === 'EADDRINUSE' ? inUse(where, err) : err;
   });
@@ -199,10 +205,11 @@ async function discardStaging(staging: string, temp: string): Promise<void> {
   await rmdir(staging).catch(ignoreENOENT);
 }
 
-/** Creates a server and listens; on success the persistent error handler is attached at once. */
-function bind(target: NetListenOptions, onConnection: (s: Socket) => void, onError: (e: Error) => void): Promise<Server> {
+/** Creates a server (unref'd if asked) and listens; on success the persistent error handler is attached at once. */
+function bind(target: NetListenOptions, onConnection: (s: Socket) => void, onError: (e: Error) => void, unref: boolean): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(onConnection);
+    if (unref) server.unref();
     const failed = (err: Error) => {
       server.off('listening', listening);
       reject(err);
