@@ -1,6 +1,6 @@
 // What `npm run bench` makes of its measurements: medians and spreads per scenario and system,
 // the tables printed on stdout, and bench/results/latest.json (whose shape other tools read).
-import { SCENARIOS, type Runner, type ScenarioId, type SystemId } from './lib/runner.js';
+import { BULK_OF, SCENARIOS, type Runner, type ScenarioId, type SystemId } from './lib/runner.js';
 import { median, spread } from './lib/stats.js';
 
 /** One run of one runner in one round. */
@@ -50,6 +50,11 @@ export interface LatestJson {
     /** How many times better hostbus is than each peer (>1: hostbus better), whatever the direction. */
     hostbus_advantage: Partial<Record<SystemId, number>>;
     details: Partial<Record<SystemId, Record<string, number>>>;
+    /**
+     * One-at-a-time scenarios only, when the run also measured hostbus's bulk form: hostbus's
+     * figure here over its figure there (the same direction: <1 means the loop is slower).
+     */
+    hostbus_vs_bulk?: { scenario: ScenarioId; ratio: number };
   }[];
   date: string;
   quick: boolean;
@@ -94,6 +99,15 @@ export function advantage(s: ScenarioSummary, peer: SystemId): number | undefine
   const p = s.cells.get(peer)?.median;
   if (h === undefined || p === undefined || h <= 0 || p <= 0) return undefined;
   return s.higherIsBetter ? h / p : p / h;
+}
+
+/** hostbus's loop figure over its bulk figure of the same run (`BULK_OF`); undefined if either is missing. */
+export function vsBulk(s: ScenarioSummary, summaries: ScenarioSummary[]): { scenario: ScenarioId; ratio: number } | undefined {
+  const bulk = BULK_OF[s.id];
+  const h = s.cells.get(HOSTBUS)?.median;
+  const b = summaries.find((x) => x.id === bulk)?.cells.get(HOSTBUS)?.median;
+  if (bulk === undefined || h === undefined || b === undefined || h <= 0 || b <= 0) return undefined;
+  return { scenario: bulk, ratio: s.higherIsBetter ? h / b : b / h };
 }
 
 // ---- formatting -------------------------------------------------------------------------------
@@ -169,6 +183,41 @@ export function tables(summaries: ScenarioSummary[], systems: SystemId[], rounds
   return out.join('\n');
 }
 
+/**
+ * The one-at-a-time scenarios (`BULK_OF`): hostbus's loop beside hostbus's bulk form of the same
+ * run, and beside each peer's loop. Empty when the run measured none of them.
+ */
+export function loopTable(summaries: ScenarioSummary[]): string {
+  const rows: string[][] = [];
+  for (const s of summaries) {
+    const bulk = BULK_OF[s.id];
+    const h = s.cells.get(HOSTBUS); // none when hostbus's runner was skipped or not selected
+    if (bulk === undefined) continue;
+    const b = summaries.find((x) => x.id === bulk)?.cells.get(HOSTBUS);
+    const peers = [...s.cells.keys()].filter((p) => p !== HOSTBUS);
+    for (const [i, p] of (peers.length > 0 ? peers : [undefined]).entries()) {
+      rows.push([
+        i === 0 ? s.id : '',
+        i === 0 ? (h ? fmt(h.median, s.unit) : '—') : '',
+        i === 0 ? bulk : '',
+        i === 0 ? (b ? fmt(b.median, s.unit) : '—') : '',
+        i === 0 ? ratio(vsBulk(s, summaries)?.ratio) : '',
+        p ?? '—',
+        p ? fmt(s.cells.get(p)!.median, s.unit) : '—',
+        p ? ratio(advantage(s, p)) : '—',
+      ]);
+    }
+  }
+  if (rows.length === 0) return '';
+  return [
+    'One value at a time: hostbus\'s loop against hostbus\'s bulk path of this run (loop / bulk: <1 means',
+    'the loop is slower; — : the bulk scenario was not run, add it to --only) and against each peer\'s loop',
+    '(hostbus×: >1 means hostbus is better). msg/s, medians.',
+    '',
+    grid(['scenario', 'hostbus', 'bulk', 'hostbus bulk', 'loop/bulk', 'peer', 'peer loop', 'hostbus×'], rows, 1),
+  ].join('\n');
+}
+
 /** Details of each measurement (medians over rounds), one line per runner. */
 export function detailLines(samples: Sample[]): string {
   const seen = new Map<Runner, Sample[]>();
@@ -203,6 +252,7 @@ export function toJson(
         const a = system === HOSTBUS ? undefined : advantage(s, system);
         if (a !== undefined) adv[system] = Math.round(a * 1000) / 1000;
       }
+      const vs = vsBulk(s, summaries);
       return {
         id: s.id,
         unit: s.unit,
@@ -212,6 +262,7 @@ export function toJson(
         spread: spreads,
         hostbus_advantage: adv,
         details,
+        ...(vs ? { hostbus_vs_bulk: { scenario: vs.scenario, ratio: Math.round(vs.ratio * 1000) / 1000 } } : {}),
       };
     }),
     date: new Date().toISOString(),

@@ -13,9 +13,24 @@ export const SCENARIOS = {
   'slow-consumer-1m': { unit: 'MiB', higherIsBetter: false, about: 'peak RSS of the largest process, 1M messages, consumer sleeps 1 ms every 1,000' },
   'slow-consumer-3m': { unit: 'MiB', higherIsBetter: false, about: 'the same with 3M messages: does memory grow with N?' },
   'channels-1k': { unit: 'msg/s', higherIsBetter: true, about: '1,000 channels on one connection, each moving messages' },
+  'queue-put-loop': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with a producer that awaits each send(m) in turn' },
+  'queue-get-loop': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with a consumer that awaits get() in turn until a null sentinel' },
+  'queue-iter': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with a consumer that is a for await (const m of queue) loop' },
+  'pipe-get-loop': { unit: 'msg/s', higherIsBetter: true, about: 'pipe-small with a receiver that awaits end.get() in turn until a null sentinel' },
 } as const;
 
 export type ScenarioId = keyof typeof SCENARIOS;
+
+/**
+ * The one-at-a-time scenarios and the bulk scenario each is the loop form of: the report sets
+ * hostbus's loop figure beside hostbus's bulk figure of the same run.
+ */
+export const BULK_OF: Partial<Record<ScenarioId, ScenarioId>> = {
+  'queue-put-loop': 'queue-small',
+  'queue-get-loop': 'queue-small',
+  'queue-iter': 'queue-small',
+  'pipe-get-loop': 'pipe-small',
+};
 
 /** The systems, keyed as other tools read them. */
 export type SystemId =

@@ -14,7 +14,7 @@ import { BIG_BYTES, bigs, small, type Big, type Msg } from './messages.js';
 import { checkCount, cpuSeconds, deadline, Group, idSumTo, MiB, orphanGuard, peakRssKiB, tell, Window, type Note } from './proc.js';
 
 const SELF = import.meta.url;
-type Kind = 'small' | 'big';
+export type Kind = 'small' | 'big';
 
 // ---- workers ----------------------------------------------------------------------------------
 
@@ -36,21 +36,27 @@ export async function consumer(queue: Queue<Msg | Big>): Promise<void> {
 
 // ---- runner -----------------------------------------------------------------------------------
 
-interface Shape {
+export interface Shape {
   producers: number;
   consumers: number;
   kind: Kind;
   n: number;
+  /**
+   * The workers to start (a compiled module's URL and its exports, called as the producer and
+   * consumer above are); default: this module's `producer` and `consumer`.
+   */
+  roles?: { module: string; producer: string; consumer: string };
 }
 
-async function measure(ctx: RunContext, what: string, s: Shape): Promise<{ seconds: number; details: Record<string, number> }> {
+export async function measure(ctx: RunContext, what: string, s: Shape): Promise<{ seconds: number; details: Record<string, number> }> {
   return new Group(what, ctx.tmp, deadline(ctx.quick)).run(async (g) => {
     const hub = await g.hub();
     const queue = hub.bus.queue<Msg | Big>('bench', { producers: s.producers });
-    const consumers = Array.from({ length: s.consumers }, (_, c) => g.start(SELF, 'consumer', [queue], `consumer ${c}`));
+    const roles = s.roles ?? { module: SELF, producer: 'producer', consumer: 'consumer' };
+    const consumers = Array.from({ length: s.consumers }, (_, c) => g.start(roles.module, roles.consumer, [queue], `consumer ${c}`));
     for (const c of consumers) await c.next('ready');
     const share = s.n / s.producers;
-    const producers = Array.from({ length: s.producers }, (_, p) => g.start(SELF, 'producer', [queue, s.kind, p * share, share], `producer ${p}`));
+    const producers = Array.from({ length: s.producers }, (_, p) => g.start(roles.module, roles.producer, [queue, s.kind, p * share, share], `producer ${p}`));
     const results: Note[] = await Promise.all(consumers.map((c) => c.next('result')));
     const produced = await Promise.all(producers.map((p) => p.next('done')));
     await g.joinWorkers();

@@ -1,7 +1,8 @@
 // The peers hostbus is measured against (issue 3, `npm run bench`): every runner of every peer.
 //
-//   python-mp-queue         queue-small, queue-4x4, queue-4k, slow-consumer-1m, slow-consumer-3m
-//   python-mp-pipe          pipe-small, queue-4k (4 KiB through the pipe), rtt-child(-p99)
+//   python-mp-queue         queue-small, queue-4x4, queue-4k, slow-consumer-1m, slow-consumer-3m,
+//                           queue-put-loop, queue-get-loop, queue-iter
+//   python-mp-pipe          pipe-small, queue-4k (4 KiB through the pipe), rtt-child(-p99), pipe-get-loop
 //   child-process-json      queue-small, pipe-small, queue-4k, rtt-child(-p99), slow-consumer-1m/-3m
 //   child-process-advanced  queue-small, pipe-small, queue-4k, rtt-child(-p99)
 //   uds-ndjson-ceiling      queue-small, pipe-small, queue-4k, rtt-child(-p99) = rtt-hub(-p99)

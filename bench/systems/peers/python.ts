@@ -36,7 +36,7 @@ function runner(system: SystemId, scenarios: ScenarioId[], run: (ctx: RunContext
   return { system, scenarios, run, unavailable };
 }
 
-/** Throughput of small messages through `mode` (queue-small, queue-4x4, pipe-small). */
+/** Throughput of small messages through `mode` (queue-small, queue-4x4, pipe-small and the loop scenarios). */
 function small(system: SystemId, scenario: ScenarioId, mode: string): Runner {
   return runner(system, [scenario], async (ctx) => {
     const n = counts(ctx).small;
@@ -84,6 +84,11 @@ export const pythonRunners: Runner[] = [
   slow('slow-consumer-3m'),
 
   small('python-mp-pipe', 'pipe-small', 'pipe-small'),
+  // One-at-a-time loops, against hostbus's loop forms (Python has no bulk path to compare with).
+  small('python-mp-queue', 'queue-put-loop', 'queue-put-loop'),
+  small('python-mp-queue', 'queue-get-loop', 'queue-get-loop'),
+  small('python-mp-queue', 'queue-iter', 'queue-iter'),
+  small('python-mp-pipe', 'pipe-get-loop', 'pipe-get-loop'),
   // The 4 KiB payloads through the pipe: the pipe's closest to queue-4k.
   big('python-mp-pipe', 'pipe-4k'),
   runner('python-mp-pipe', ['rtt-child', 'rtt-child-p99'], async (ctx) => {

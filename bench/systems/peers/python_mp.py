@@ -14,6 +14,14 @@ Modes:
                     1 ms (time.sleep(0.001)) every 1,000 messages; both report ru_maxrss
   pipe-small N      parent -> mp.Pipe() (duplex, its default) -> child, ~50-byte dicts
   pipe-4k N         the same with 4096-byte payloads
+  queue-put-loop N  queue-small under the name of the hostbus scenario whose producer is a put()
+                    loop: Python's Queue has nothing but put() and get(), so it is the same run
+  queue-get-loop N  1 producer: a q.put(m) loop, then q.put(None); 1 consumer:
+                    `while (m := q.get()) is not None`
+  queue-iter N      the same, the consumer `for m in iter(q.get, None)` (the docs' idiom: Queue
+                    has no iterator)
+  pipe-get-loop N   parent -> mp.Pipe() -> child: a conn.send(m) loop, then conn.send(None); the
+                    child `while (m := conn.recv()) is not None`
   pipe-rtt N W      parent sends a small dict, the child echoes it: W warm-up trips, then N timed
                     ones (time.perf_counter_ns per trip), p50 and p99 (nearest rank) in µs
 
@@ -95,12 +103,14 @@ def join(required, watch=()):
 # ---- queue -------------------------------------------------------------------------------------
 
 
-def q_producer(q, results, lo, hi, kind, report_rss):
+def q_producer(q, results, lo, hi, kind, report_rss, sentinel=False):
     die_with_parent()
     make = MAKERS[kind]
     put = q.put
     for i in range(lo, hi):
         put(make(i))
+    if sentinel:
+        put(None)
     if report_rss:
         # Wait until the feeder thread has written everything: the peak is behind us then.
         q.close()
@@ -129,6 +139,47 @@ def q_consumer(q, results, expected, sleep_every):
             time.sleep(0.001)
     results.put({"role": "consumer", "count": count, "idSum": id_sum, "first": first, "last": last,
                  "maxRssKiB": max_rss_kib()})
+
+
+def q_loop_consumer(q, results, style):
+    """Reads until the None sentinel, one get() at a time, written as `style` says."""
+    die_with_parent()
+    count = 0
+    id_sum = 0
+    first = last = 0
+    clock = time.perf_counter_ns
+    if style == "get":
+        get = q.get
+        while (m := get()) is not None:
+            last = clock()
+            if count == 0:
+                first = last
+            id_sum += m["id"]
+            count += 1
+    else:  # "iter"
+        for m in iter(q.get, None):
+            last = clock()
+            if count == 0:
+                first = last
+            id_sum += m["id"]
+            count += 1
+    results.put({"role": "consumer", "count": count, "idSum": id_sum, "first": first, "last": last,
+                 "maxRssKiB": max_rss_kib()})
+
+
+def run_queue_loop(n, style):
+    """1 producer (put loop, then None) -> mp.Queue -> 1 consumer reading to the sentinel."""
+    q = CTX.Queue()
+    results = CTX.Queue()
+    con = CTX.Process(target=q_loop_consumer, name="consumer", args=(q, results, style))
+    prod = CTX.Process(target=q_producer, name="producer", args=(q, results, 0, n, "small", False, True))
+    con.start()
+    prod.start()
+    join([prod], watch=[con])
+    join([con])
+    r = results.get(timeout=10)
+    return {"type": "result", "count": r["count"], "idSum": r["idSum"],
+            "elapsedMs": (r["last"] - r["first"]) / 1e6, "consumers": [r["count"]]}
 
 
 def run_queue(kind, n, producers, consumers, slow):
@@ -179,6 +230,23 @@ def p_consumer(conn, n):
     conn.send({"count": n, "idSum": id_sum, "elapsedMs": (last - first) / 1e6})
 
 
+def p_loop_consumer(conn):
+    """Receives until the None sentinel; timed from the first message to the last."""
+    die_with_parent()
+    recv = conn.recv
+    count = 0
+    id_sum = 0
+    first = last = 0
+    clock = time.perf_counter_ns
+    while (m := recv()) is not None:
+        last = clock()
+        if count == 0:
+            first = last
+        id_sum += m["id"]
+        count += 1
+    conn.send({"count": count, "idSum": id_sum, "elapsedMs": (last - first) / 1e6})
+
+
 def p_echo(conn):
     die_with_parent()
     recv = conn.recv
@@ -199,6 +267,20 @@ def run_pipe(kind, n):
     send = parent_end.send
     for i in range(n):
         send(make(i))
+    r = parent_end.recv()
+    join([child])
+    return {"type": "result", **r}
+
+
+def run_pipe_loop(n):
+    parent_end, child_end = CTX.Pipe()
+    child = CTX.Process(target=p_loop_consumer, name="pipe-consumer", args=(child_end,))
+    child.start()
+    child_end.close()
+    send = parent_end.send
+    for i in range(n):
+        send(small(i))
+    send(None)
     r = parent_end.recv()
     join([child])
     return {"type": "result", **r}
@@ -244,6 +326,14 @@ def main(argv):
         out = run_queue("small", n, 4, 4, False)
     elif mode == "queue-slow":
         out = run_queue("small", n, 1, 1, True)
+    elif mode == "queue-put-loop":
+        out = run_queue("small", n, 1, 1, False)
+    elif mode == "queue-get-loop":
+        out = run_queue_loop(n, "get")
+    elif mode == "queue-iter":
+        out = run_queue_loop(n, "iter")
+    elif mode == "pipe-get-loop":
+        out = run_pipe_loop(n)
     elif mode == "pipe-small":
         out = run_pipe("small", n)
     elif mode == "pipe-4k":
