@@ -118,6 +118,9 @@ export async function pipeGetParent(n: number): Promise<void> {
   const w = new Window();
   let m: Msg | null;
   while ((m = await get()) !== null) w.seen(m.id);
+  // The value a get() returned counts as processed at the next get() or at finish(): the child's
+  // sendAll() waits for that.
+  await here.finish();
   await child.join();
   await result(w);
 }
