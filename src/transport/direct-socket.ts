@@ -10,12 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { chmod, lstat, readdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { ensurePrivateDir, formatAddress, privateDir, resolveAddress } from './address.js';
-import { listen, probe } from './listen.js';
+import { listen } from './listen.js';
+import { sweepStale } from './stale-sockets.js';
 
 /** A listening direct socket. */
 export interface DirectListener {
@@ -31,9 +32,6 @@ export interface DirectListener {
 const ABSTRACT = '\0';
 /** Names of direct sockets: the pid of the process that listens, and a random part. */
 const DIRECT_NAME = /^d-(\d+)-[0-9a-f]+\.sock$/;
-
-type Errno = NodeJS.ErrnoException;
-const codeOf = (err: unknown): string | undefined => (err as Errno | undefined)?.code;
 
 /** Socket files of this process's open direct listeners, removed on exit if still open. */
 const open = new Map<string, { ino: number; dev: number }>();
@@ -71,7 +69,7 @@ export async function listenDirect(onConnection: (socket: Socket) => void): Prom
   const path = posix.join(dir, `d-${process.pid}-${hex}.sock`);
   resolveAddress(path); // AddressTooLongError before anything is made: the caller relays instead
   await ensurePrivateDir(dir);
-  await sweepStale(dir);
+  await sweepStale(dir, DIRECT_NAME);
   const server: Server = createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -105,42 +103,6 @@ export async function listenDirect(onConnection: (socket: Socket) => void): Prom
   };
   return { address: path, close: () => (closed ??= close()) };
 }
-
-/**
- * Removes the direct socket files in `dir` left by processes that are gone (killed, so their exit
- * hook never ran): a name's pid that does not exist (ESRCH), and a socket nobody accepts on
- * (the pid may be of another pid namespace sharing the folder). A live process's file is kept.
- */
-async function sweepStale(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  await Promise.all(names.map(async (name) => {
-    const pid = Number(DIRECT_NAME.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) return;
-    const path = posix.join(dir, name);
-    try {
-      if (!(await lstat(path)).isSocket() || (await probe(path))) return;
-      await unlink(path);
-    } catch {
-      // gone meanwhile (another process swept it), or not ours to judge: leave it
-    }
-  }));
-}
-
-/** Whether process `pid` exists (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return codeOf(err) !== 'ESRCH';
-  }
-}
-
 
 /**
  * Connects to an address from {@link listenDirect}. Rejects with the socket's error, or with
