@@ -84,7 +84,7 @@ describe('Pipe() in one process', { timeout: 5000 }, () => {
     await sent;
   });
 
-  it('send() and end() resolve only once every value before them is acked, when acks come out of order', async () => {
+  it('flush() and end() resolve only once every value before them is acked, when acks come out of order', async () => {
     // Used to settle everything up to the highest ack: acking value 2 resolved send(1) and end() with value 1 unprocessed.
     const [a, b] = pipe<number>();
     const held: Delivery<number>[] = [];
@@ -92,15 +92,16 @@ describe('Pipe() in one process', { timeout: 5000 }, () => {
       held.push(d);
       if (d.value === 2) d.ack();
     }));
-    const send1 = track(a.send(1));
-    const send2 = track(a.send(2));
+    const send1 = a.send(1);
+    const flushed1 = track(a.flush());
+    const send2 = a.send(2);
     const ended = track(a.end());
     await until(() => held.length === 2, 'both deliveries');
     await turn(); // the ack of value 2 has reached `a`
-    expect(send1.state).toBe('pending');
+    expect(flushed1.state).toBe('pending');
     expect(ended.state).toBe('pending');
     held[0]!.ack();
-    await Promise.all([send1.p, send2.p, ended.p]);
+    await Promise.all([send1, send2, flushed1.p, ended.p]);
   });
 
   it('break out of for await gives the unprocessed values to the next subscriber, none lost', async () => {
@@ -115,14 +116,19 @@ describe('Pipe() in one process', { timeout: 5000 }, () => {
     expect(loop).toEqual([1, 2]);
     const later: number[] = [];
     subs.push(b.recv().subscribe((v) => later.push(v)));
-    await Promise.all(sends); // each resolves once `b` processed its value
+    await Promise.all(sends);
+    await a.flush(); // resolves once `b` processed every value
     expect(later).toEqual(range(3, 8));
   });
 
   it('recvWithAck: leaving with unacked deliveries gives them to the next subscriber; a late ack() does nothing', async () => {
     // Used to drop the unacked delivery when its subscriber left, and a late ack() still counted it as processed.
     const [a, b] = pipe<number>(4);
-    const sends = range(1, 6).map((v) => track(a.send(v)));
+    const sends = [a.send(1)];
+    const flushed1 = a.flush();
+    sends.push(a.send(2));
+    const flushed2 = track(a.flush());
+    sends.push(...range(3, 4).map((v) => a.send(v)));
     const taken: Delivery<number>[] = [];
     b.recvWithAck().pipe(take(2)).subscribe((d) => {
       taken.push(d);
@@ -131,12 +137,12 @@ describe('Pipe() in one process', { timeout: 5000 }, () => {
     await until(() => taken.length === 2, 'two deliveries');
     // take(2) has unsubscribed, with value 2 unacked: this ack comes too late and must not count.
     taken[1]!.ack();
-    await sends[0]!.p;
+    await flushed1;
     await turn();
-    expect(sends[1]!.state).toBe('pending');
+    expect(flushed2.state).toBe('pending');
     const later: number[] = [];
     subs.push(b.recv().subscribe((v) => later.push(v)));
-    await Promise.all(sends.map((s) => s.p));
+    await Promise.all([...sends, flushed2.p, a.flush()]);
     expect(later).toEqual([2, 3, 4, 5, 6]);
   });
 

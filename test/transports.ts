@@ -95,12 +95,14 @@ let roundTrips = 0;
 
 /**
  * A causal barrier on one connection: opens a queue of its own on `bus` and sends it one value,
- * which first needs the hub's credit. When it resolves, the hub has read every frame `bus` wrote
+ * which first needs the hub's credit, then waits for the hub's acknowledgement. When it resolves, the hub has read every frame `bus` wrote
  * before, and `bus` every frame the hub wrote to it before, and the hub has also read what `bus`
  * wrote in answer to those (such as values sent on credit that was on its way).
  */
 export async function roundTrip(bus: Bus): Promise<void> {
-  await bus.queue<number>(`~round-trip-${++roundTrips}`).send(0);
+  const q = bus.queue<number>(`~round-trip-${++roundTrips}`);
+  await q.send(0);
+  await q.flush();
 }
 
 /**

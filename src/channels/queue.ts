@@ -27,8 +27,11 @@ export interface RecvOptions {
 /**
  * A queue on the hub: many producers, many consumers, each item to exactly one consumer.
  *
- * Sending: `send()` resolves when the hub has the item; when the queue is full (`maxsize`) it waits.
- * The queue is an Observer, so `source$.subscribe(queue)` sends every value, `complete` ends this
+ * Sending: `send()` (or `put()`) resolves once the item went out within the credit the hub granted
+ * this producer, that is once the hub reserved room for it; while the queue is full (`maxsize`) it
+ * waits. `flush()` and `end()` resolve once the hub holds every item sent before them: an item
+ * whose `send()` resolved can still be lost if this process dies before that (at most the credit
+ * granted, see docs/channels.md). The queue is an Observer, so `source$.subscribe(queue)` sends every value, `complete` ends this
  * producer and `error` ends the queue in error; values wait for credit in a buffer of `maxBuffer`
  * (overflow: the value is refused with ERR_BUFFER_OVERFLOW, thrown from `next`).
  *
@@ -49,9 +52,35 @@ export class Queue<T> implements Observer<T> {
     if (options.producers !== undefined) this.openOptions.producers = options.producers;
   }
 
-  /** Sends `value`; resolves when the hub has accepted it, waits while the queue is full. */
+  /**
+   * Sends `value`: resolves once it went out within this producer's credit (room the hub reserved
+   * for it), at once when credit is there; waits while the queue is full. Rejects with the
+   * channel's failure, also one that came after an earlier send resolved.
+   */
   send(value: T): Promise<void> {
     return this.producer().send(value);
+  }
+
+  /** Python's `put`: the same as `send`. */
+  put(value: T): Promise<void> {
+    return this.producer().send(value);
+  }
+
+  /**
+   * Python's `put_nowait`: queues `value` without waiting, to go out as soon as the hub grants
+   * credit. Where Python raises `queue.Full`, this throws ERR_BUFFER_OVERFLOW, once `maxBuffer`
+   * values already wait in this handle; a failure of the channel is thrown too.
+   */
+  putNowait(value: T): void {
+    this.producer().push(value);
+  }
+
+  /**
+   * Resolves once the hub holds every item this handle sent so far; rejects with the channel's
+   * failure when one of them did not reach it.
+   */
+  flush(): Promise<void> {
+    return this.producer().flush();
   }
 
   /**

@@ -19,27 +19,25 @@ interface Waiting {
   reject?: (err: Error) => void;
 }
 
-interface Unacked {
-  seq: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
 /**
- * The send side of one channel: values wait here for credit, go out in order, and settle their
- * promise when the receiving side acknowledges them.
+ * The send side of one channel: values wait here for credit, go out in order, and are kept until
+ * the receiving side acknowledges them.
+ *
+ * `send()` resolves once its value went out within the credit the receiver granted (at once when
+ * credit is there and nothing waits before it), not when it is acknowledged: a loop of awaited
+ * sends pays no round trip per value. `flush()` and `end()` resolve once the receiver acknowledged
+ * everything before them. A failure of the channel after a send resolved is kept: the next
+ * `send`, `flush` or `end` rejects with it.
  *
  * Bound: at most `maxBuffer` values wait here, for credit or for the connection to take more (a
- * full socket); one more gives ERR_BUFFER_OVERFLOW. Values in flight are bounded by the credit the
- * receiver granted. `end()` goes after every value sent before it and resolves once all of them
- * are acknowledged.
+ * full socket); one more gives ERR_BUFFER_OVERFLOW. Values in flight (sent, not acknowledged) are
+ * bounded by the credit the receiver granted.
  */
 export class Sender {
   private port: Port | undefined;
   private readonly waiting = new Deque<Waiting>();
   /** Characters of JSON in `waiting`. */
   private waitingChars = 0;
-  private readonly unacked = new Deque<Unacked>();
   private ackedTo = 0;
   /**
    * The encoded values sent and not acknowledged yet, oldest first (sequence numbers `ackedTo + 1`
@@ -53,7 +51,11 @@ export class Sender {
   private endSent = false;
   private endSettled = false;
   private failure: Error | undefined;
-  private drainWaiters: (() => void)[] = [];
+  /**
+   * Who waits for the values given before them to be acknowledged, by the sequence number of the
+   * last of those values, in order.
+   */
+  private drainWaiters: { upTo: number; settle: (failure: Error | undefined) => void }[] = [];
   private roomWaiters: (() => void)[] = [];
 
   constructor(
@@ -84,23 +86,36 @@ export class Sender {
     this.drain();
   }
 
-  /** Queues `value`; the promise resolves when the receiving side acknowledged it. */
+  /**
+   * Sends `value`: resolves once it went out within the credit granted (at once when there is
+   * credit and nothing waits before it), rejects when it cannot be sent or the channel failed.
+   */
   send(value: unknown): Promise<void> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    let json: string;
+    try {
+      json = encodeValue(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const tooLarge = this.oversize(json);
+    if (tooLarge) return Promise.reject(tooLarge);
+    if (this.sendNow(json)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const refused = this.refusal();
-      if (refused) return reject(refused);
-      let json: string;
-      try {
-        json = encodeValue(value);
-      } catch (err) {
-        return reject(err);
-      }
-      const tooLarge = this.oversize(json);
-      if (tooLarge) return reject(tooLarge);
       this.waiting.push({ json, resolve, reject });
       this.waitingChars += json.length;
       this.drain();
     });
+  }
+
+  /** Writes `json` now when nothing waits before it, there is credit and the connection takes more. */
+  private sendNow(json: string): boolean {
+    const port = this.port;
+    if (!port || this.waiting.length > 0 || port.state !== 'open' || port.credit <= 0 || !port.canWrite()) return false;
+    port.send(json);
+    this.inFlight.push(json);
+    return true;
   }
 
   /** The error for a value too large for one frame of this channel, checked when it is queued. */
@@ -121,13 +136,8 @@ export class Sender {
     const json = encodeValue(value);
     const tooLarge = this.oversize(json);
     if (tooLarge) throw tooLarge;
-    const port = this.port;
     // Nothing waits, there is credit and room: straight out, with nothing allocated to wait.
-    if (port && this.waiting.length === 0 && port.credit > 0 && port.canWrite()) {
-      port.send(json);
-      this.inFlight.push(json);
-    }
-    else {
+    if (!this.sendNow(json)) {
       this.waiting.push({ json });
       this.waitingChars += json.length;
       this.drain();
@@ -159,8 +169,8 @@ export class Sender {
         this.push(value);
       }
     }
-    await this.drained();
-    if (this.failure) throw this.failure;
+    const failure = await this.drained();
+    if (failure) throw failure;
   }
 
   /** Queues `value` once there is room by `sendAll`'s measure (the Writable path). */
@@ -195,16 +205,22 @@ export class Sender {
     return Array.from({ length: this.inFlight.length }, (_, i) => this.inFlight.at(i)!);
   }
 
-  /** Resolves once the receiving side acknowledged every value given so far; rejects with the channel's failure. */
+  /**
+   * Resolves once the receiving side acknowledged every value given so far; rejects with the
+   * channel's failure when one of them was not acknowledged before it.
+   */
   async flush(): Promise<void> {
-    await this.drained();
-    if (this.failure) throw this.failure;
+    const failure = await this.drained();
+    if (failure) throw failure;
   }
 
-  /** Resolves once every value given so far is acknowledged (or the channel failed). */
-  drained(): Promise<void> {
-    return new Promise((resolve) => {
-      this.drainWaiters.push(resolve);
+  /**
+   * Resolves once every value given so far is acknowledged (with undefined), or once the channel
+   * failed before that (with its failure).
+   */
+  drained(): Promise<Error | undefined> {
+    return new Promise((settle) => {
+      this.drainWaiters.push({ upTo: (this.port?.sent ?? 0) + this.waiting.length, settle });
       this.checkDrained();
     });
   }
@@ -215,7 +231,6 @@ export class Sender {
     this.failure = err;
     for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject?.(err);
     this.waitingChars = 0;
-    for (let u = this.unacked.shift(); u; u = this.unacked.shift()) u.reject(err);
     while (this.inFlight.length > 0) this.inFlight.shift();
     if (this.ending && !this.endSettled) this.ending.reject(err);
     this.endSettled = true;
@@ -224,12 +239,13 @@ export class Sender {
   }
 
   private checkDrained(): void {
-    if (this.drainWaiters.length === 0) return;
-    const idle = this.failure !== undefined || (this.waiting.length === 0 && this.ackedTo >= (this.port?.sent ?? 0));
-    if (!idle) return;
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
+    let k = 0;
+    for (; k < waiters.length && (this.failure || waiters[k]!.upTo <= this.ackedTo); k++) {
+      const w = waiters[k]!;
+      w.settle(w.upTo <= this.ackedTo ? undefined : this.failure);
+    }
+    if (k > 0) waiters.splice(0, k);
   }
 
   private refusal(): Error | undefined {
@@ -251,17 +267,18 @@ export class Sender {
     while (this.waiting.length > 0 && port.credit > 0 && port.canWrite()) {
       const w = this.waiting.shift()!;
       this.waitingChars -= w.json.length;
-      let seq: number;
       try {
-        seq = port.send(w.json);
+        port.send(w.json);
         this.inFlight.push(w.json);
       } catch (err) {
         // Too large for a frame (checked before anything is written): this value alone fails.
         if (!(err instanceof FrameTooLargeError)) throw err;
+        // It will never have the sequence number those waiting for it counted on.
+        for (const d of this.drainWaiters) if (d.upTo > port.sent) d.upTo--;
         w.reject?.(err);
         continue;
       }
-      if (w.resolve) this.unacked.push({ seq, resolve: w.resolve, reject: w.reject! });
+      w.resolve?.();
     }
     this.checkRoom();
     if (this.ending && !this.endSent && this.waiting.length === 0) {
@@ -292,10 +309,6 @@ export class Sender {
     }
     if (k > 0) ahead.splice(0, k);
     for (let n = this.ackedTo - before; n > 0; n--) this.inFlight.shift();
-    for (let u = this.unacked.peek(); u && u.seq <= this.ackedTo; u = this.unacked.peek()) {
-      this.unacked.shift();
-      u.resolve();
-    }
     this.checkEnded();
   }
 

@@ -313,7 +313,9 @@ describe('a misbehaving session on a real Unix socket', () => {
     expect(JSON.parse(await raw.next())).toMatchObject({ t: 'error', c: 1, e: { code: 'ERR_INVALID_ARGUMENT' } });
 
     // Fails here today: OptionsMismatchError "queue 'x' exists with maxsize=5, not 10".
-    await good.bus.queue<number>('x', { maxsize: 10 }).send(1);
+    const x = good.bus.queue<number>('x', { maxsize: 10 });
+    await x.send(1);
+    await x.flush();
     expect(hub.stats().resources.find((r) => r.name === 'x')).toMatchObject({ maxsize: 10, queued: 1 });
   });
 });

@@ -82,17 +82,19 @@ describe.each(transports)('named pipe over $name', (transport) => {
     expect(await atA).toEqual(fromB);
   });
 
-  it('send() resolves only once the other end has processed the value', async () => {
+  it('send() resolves once the value went out; flush() only once the other end has processed it', async () => {
     const { a, b } = await pair<string>('acked');
     const held: Delivery<string>[] = [];
     subs.push(b.recvWithAck().subscribe((d) => held.push(d)));
     const atA = collect(a, subs);
 
-    const sent = track(a.send('x'));
+    await a.send('x');
+    const sent = track(a.flush());
     await until(() => held.length === 1, "'x' to reach b");
     expect(held[0]!.value).toBe('x');
     // b's reply reaches a after anything the hub sent a about 'x' before it relayed the reply.
     await b.send('got x');
+    await until(() => atA.values.length === 1, "b's reply to reach a");
     expect(atA.values).toEqual(['got x']);
     expect(sent.state).toBe('pending');
 
@@ -122,18 +124,20 @@ describe.each(transports)('named pipe over $name', (transport) => {
 
   it('values that arrive while nobody is subscribed wait for the next subscriber, none lost', async () => {
     const { a, b, busA, busB } = await pair<number>('later');
-    const sends = [1, 2, 3, 4, 5].map((v) => track(a.send(v)));
-    // One subscriber takes one value and leaves; a's sends all went out when its credit came.
+    const sends = [1, 2, 3, 4, 5].map((v) => a.send(v));
+    const flushed = track(a.flush());
+    // One subscriber takes one value and leaves; its credit let every send go out, and each
+    // resolved then, although nobody has read 2..5.
     expect(await firstValueFrom(b.recv())).toBe(1);
-    await sends[0]!.p;
+    await Promise.all(sends);
     // 2..5 were written before anything a sends now: after the barrier they are at b, with
     // nobody subscribed, and nobody has processed them.
     await barrier(busA, busB);
-    expect(sends.map((s) => s.state)).toEqual(['resolved', 'pending', 'pending', 'pending', 'pending']);
+    expect(flushed.state).toBe('pending');
 
     const ended = a.end();
     expect(await firstValueFrom(b.recv().pipe(toArray()))).toEqual([2, 3, 4, 5]);
-    await Promise.all(sends.map((s) => s.p));
+    await flushed.p;
     await ended;
   });
 
@@ -215,38 +219,43 @@ describe.each(transports)('named pipe over $name', (transport) => {
   it('for await pulls values, each processed when its loop body is done, and ends on end()', async () => {
     const { a, b } = await pair<string>('iter');
     const atA = collect(a, subs);
-    const sends = ['a', 'b', 'c'].map((v) => track(a.send(v)));
-    const ended = a.end();
+    const sends = ['a', 'b', 'c'].map((v) => a.send(v));
+    const flushed = track(a.flush());
+    const ended = track(a.end());
     const got: string[] = [];
     for await (const x of b) {
-      // The reply reaches a after anything the hub told a about x; x is acked only once this
-      // body is done, so its send is still pending.
+      // The reply reaches a after anything the hub told a about x; c is acked only once the
+      // last body is done, so a's flush and end are still pending.
       await b.send(`got ${x}`);
-      expect(sends[got.length]!.state).toBe('pending');
+      await until(() => atA.values.length === got.length + 1, `the reply to ${x}`);
+      expect(flushed.state).toBe('pending');
+      expect(ended.state).toBe('pending');
       got.push(x);
     }
     expect(got).toEqual(['a', 'b', 'c']);
     expect(atA.values).toEqual(['got a', 'got b', 'got c']);
-    await Promise.all(sends.map((s) => s.p));
-    await ended;
+    await Promise.all(sends);
+    await flushed.p;
+    await ended.p;
   });
 
   // An end that has ended its own direction keeps its channel open until it has processed (and
   // acknowledged) every value that came before the other end's `end`.
-  it('send() resolves once the other end processed the value, also after that end ended its own direction', async () => {
+  it('flush() resolves once the other end processed the value, also after that end ended its own direction', async () => {
     const { a, b } = await pair<string>('ended-first');
     const held: Delivery<string>[] = [];
     let completed = false;
     subs.push(a.recvWithAck().subscribe({ next: (d) => held.push(d), complete: () => { completed = true; } }));
     await a.end();
-    const sent = track(b.send('x'));
+    await b.send('x');
+    const sent = track(b.flush());
     await until(() => held.length === 1, "'x' to reach a");
     const bEnded = track(b.end());
     await until(() => completed, "b's end to reach a");
-    expect(sent.state, `not acked yet, but: ${String(sent.err)}`).toBe('pending'); // today: rejected with PeerGoneError
+    expect(sent.state, `not acked yet, but: ${String(sent.err)}`).toBe('pending'); 
 
     held[0]!.ack(); // a processed 'x'
-    await sent.p; // today: rejects with PeerGoneError "the other end of pipe 'ended-first' closed"
+    await sent.p; 
     await bEnded.p;
     await until(() => pipeStats('ended-first') === undefined, 'the hub to forget the pipe');
   });
@@ -306,20 +315,21 @@ describe('Pipe() in one process', () => {
   });
 
   // The same for Pipe(): the channel closes only once both ends processed everything.
-  it('send() resolves once the other end processed the value, also after that end ended its own direction', async () => {
+  it('flush() resolves once the other end processed the value, also after that end ended its own direction', async () => {
     const [x, y] = Pipe<string>();
     const held: Delivery<string>[] = [];
     let completed = false;
     const sub = x.recvWithAck().subscribe({ next: (d) => held.push(d), complete: () => { completed = true; } });
     try {
       await x.end();
-      const sent = track(y.send('v'));
+      await y.send('v');
+      const sent = track(y.flush());
       await until(() => held.length === 1, "'v' to reach x");
       const yEnded = track(y.end());
       await until(() => completed, "y's end to reach x");
-      expect(sent.state, `not acked yet, but: ${String(sent.err)}`).toBe('pending'); // today: rejected with PeerGoneError
+      expect(sent.state, `not acked yet, but: ${String(sent.err)}`).toBe('pending'); 
       held[0]!.ack();
-      await sent.p; // today: rejects with PeerGoneError
+      await sent.p; 
       await yEnded.p;
     } finally {
       sub.unsubscribe();

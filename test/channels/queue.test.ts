@@ -168,6 +168,7 @@ describe.each(transports)('Queue over $name', (transport) => {
 
     const again = await queue<number>(name);
     await again.send(2);
+    await again.flush();
     expect(queueStats(name)).toMatchObject({ ended: false, queued: 1 });
     expect(await (await queue<number>(name)).get()).toBe(2);
   });
@@ -247,6 +248,7 @@ describe.each(transports)('Queue over $name', (transport) => {
     expect(err.message).toMatch(/maxsize/);
     // The queue is unharmed, and a handle that leaves the option out is accepted.
     await first.send(3);
+    await first.flush();
     expect(queueStats('opts')).toMatchObject({ maxsize: 10, queued: 2 });
     const third = await queue<number>('opts');
     expect(await third.get()).toBe(1);
@@ -264,6 +266,7 @@ describe.each(transports)('Queue over $name', (transport) => {
     expect(() => q.next(1n)).toThrow(InvalidArgumentError);
     // A refused value does not break the handle.
     await q.send('fine');
+    await q.flush();
     expect(queueStats('bad-values')).toMatchObject({ queued: 1 });
   });
 
