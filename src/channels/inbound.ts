@@ -43,8 +43,8 @@ interface Reader {
  * acknowledges each value once it was processed (after `next` returns, or on `ack()`), which is
  * also when its credit is given back (in batches of half the prefetch).
  *
- * Bound: values held here never exceed the credit granted (`prefetch`). Values that arrive with no
- * subscriber wait here for the next one. An end, or an error of the channel, reaches the
+ * Bound: values held here never exceed the credit granted (`prefetch`, all of it granted when the
+ * port is bound). Values that arrive with no subscriber wait here for the next one. An end, or an error of the channel, reaches the
  * subscriber only after every value received before it.
  */
 export class Inbound<T> {
@@ -77,7 +77,10 @@ export class Inbound<T> {
     end: (err) => this.stop(err),
   };
 
-  /** Gives the receiver its port; credit goes out if someone is subscribed. */
+  /**
+   * Gives the receiver its port, and the sender its first `prefetch` of credit: values sent before
+   * anyone reads wait here (as in an OS pipe's buffer), at most `prefetch` of them.
+   */
   bind(port: Port): void {
     this.port = port;
     this.regrant();
@@ -355,11 +358,11 @@ export class Inbound<T> {
   }
 
   private regrant(): void {
-    if (!this.port || !this.reader || this.terminal) return;
+    if (!this.port || this.terminal) return;
     if (!this.granted) {
       this.granted = true;
       this.port.grant(this.prefetch);
-    } else if (this.owed > 0) {
+    } else if (this.owed > 0 && this.reader) {
       this.port.grant(this.owed);
       this.owed = 0;
     }

@@ -87,6 +87,8 @@ export class PipeEnd<T> implements Observer<T> {
     this.direct = direct;
     this.cancel = undefined;
     this.channel.attach(port);
+    // Closed before its connection came (a Pipe() end whose socketpair was still on its way).
+    if (this.closedHere) port.close();
   }
 
   /**
@@ -215,11 +217,15 @@ export class PipeEnd<T> implements Observer<T> {
 
   /**
    * Closes this end now, as Python's `conn.close()`: the value last taken by `get()` counts as
-   * processed, and the other end gets ERR_PEER_GONE unless both directions had ended. Values not
-   * yet acknowledged by the other end are dropped (call `flush()` or `end()` first to wait).
+   * processed, and the other end gets ERR_PEER_GONE (unless both directions had ended) after the
+   * values whose `send()` resolved. Values still waiting for credit are dropped, and this end
+   * no longer learns whether the other end processed what it sent: call `flush()` or `end()`
+   * first to wait for that.
    */
   close(): void {
     this.inbound.settleTaken();
+    // An end of a Pipe() not used yet connects first, so the other end learns of the close.
+    if (!this.closedHere) this.refused();
     this.closedHere = true;
     if (this.port) return this.port.close();
     if (this.cancel) {

@@ -64,6 +64,22 @@ describe('PipeEnd.get', () => {
     await expect(b.get()).rejects.toBeInstanceOf(PeerGoneError);
   });
 
+  it('an end closed before either end was used still gives the other end ERR_PEER_GONE', async () => {
+    const [a, b] = Pipe<number>();
+    a.close();
+    await expect(b.get()).rejects.toBeInstanceOf(PeerGoneError);
+  });
+
+  it('send() before anyone reads resolves within the reader\'s buffer (as an OS pipe\'s); close() after it loses nothing', async () => {
+    const [a, b] = Pipe<string>();
+    await a.send('x');
+    await a.send('y');
+    a.close();
+    expect(await b.get()).toBe('x');
+    expect(await b.get()).toBe('y');
+    await expect(b.get()).rejects.toBeInstanceOf(PeerGoneError);
+  });
+
   it('one get() at a time; get() and recv() exclude each other', async () => {
     const [a, b] = Pipe<number>();
     const first = b.get();

@@ -178,7 +178,10 @@ describe.each(transports)('named pipe over $name', (transport) => {
     const atB = collect(b, subs);
     await a.send('0'); // b's credit is at a
     const lastOnes = ['1', '2', '3'].map((v) => track(a.send(v)));
-    const back = track(b.send('back')); // a never subscribes: no credit, this waits
+    // a never subscribes, but its credit is out (as an OS pipe's buffer): this goes out; a never
+    // processes it, so b's flush() learns that a went away.
+    await b.send('back');
+    const back = track(b.flush());
     busA.destroy();
 
     await atB.done;
