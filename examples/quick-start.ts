@@ -2,8 +2,8 @@
 import { connect, Hub, isMain, spawn, type Queue } from 'hostbus';
 
 export async function producer(queue: Queue<number>): Promise<void> {
-  for (let i = 0; i < 5; i++) await queue.send(i);   // resolves once the hub has the item
-  await queue.end();                                   // in-band end of stream
+  for (let i = 0; i < 5; i++) await queue.put(i);    // resolves once the hub has room for it
+  await queue.end();                                   // in-band end of stream, once the hub has all
 }
 
 if (isMain(import.meta.url)) {
