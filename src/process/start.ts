@@ -100,7 +100,7 @@ export async function start(options: StartOptions = {}): Promise<StartedBus> {
       removeOnExit(address.path, { ino: st.ino, dev: st.dev });
     }
     const maxLine = options.bus?.maxLine;
-    const wire = () => hub.connectMemory(maxLine === undefined ? {} : { maxLine });
+    const wire = () => hub.connectMemory(maxLine === undefined ? { tick: true } : { tick: true, maxLine });
     return new StartedBus(wire(), hub, { ...options.bus, address, dial: async () => wire() });
   } catch (err) {
     await hub.close();

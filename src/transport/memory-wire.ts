@@ -7,6 +7,11 @@ import { assertLineSize, type Wire, type WireSink } from './wire.js';
 export interface MemoryWireOptions {
   /** Scheduler of every hop (default `asapScheduler`; virtual under `TestScheduler.run`). */
   scheduler?: SchedulerLike;
+  /**
+   * @internal Every hop on `process.nextTick` instead of a scheduler, as on a socket: a loop of
+   * awaited sends is then one hop, not one per value. For a hub in the process, not for tests.
+   */
+  tick?: boolean;
   /** Delay of each hop in scheduler time units (default 0). */
   delay?: number;
   /** Largest line in bytes (default 1 MiB). */
@@ -35,13 +40,22 @@ class MemoryWire implements Wire {
   private sink: WireSink | undefined;
   private closing: Error | null | undefined = undefined;
   private done = false;
-  private readonly scheduler: SchedulerLike;
-  private readonly delay: number;
+  /** Schedules a hop (after `delay`). */
+  private readonly later: (work: () => void) => void;
+  /** Schedules work by the end of the turn, with no delay. */
+  private readonly now: (work: () => void) => void;
 
   constructor(options: MemoryWireOptions) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
-    this.scheduler = options.scheduler ?? asapScheduler;
-    this.delay = options.delay ?? 0;
+    const delay = options.delay ?? 0;
+    const scheduler = options.scheduler ?? asapScheduler;
+    this.later = options.tick ? (work) => process.nextTick(work) : (work) => void scheduler.schedule(work, delay);
+    this.now = options.tick ? (work) => process.nextTick(work) : (work) => void scheduler.schedule(work);
+  }
+
+  /** Runs `work` on this wire's scheduler with no delay (or once the current tick is done). */
+  soon(work: () => void): void {
+    this.now(work);
   }
 
   start(sink: WireSink): void {
@@ -58,27 +72,24 @@ class MemoryWire implements Wire {
     this.queued.push(line);
     if (!this.scheduled) {
       this.scheduled = true;
-      this.scheduler.schedule(() => this.flush(), this.delay);
+      this.later(() => this.flush());
     }
   }
 
   end(): void {
     if (this.done) return;
-    this.scheduler.schedule(() => {
+    this.later(() => {
       this.flush();
       this.peer.receiveClose(null);
       this.finish(undefined);
-    }, this.delay);
+    });
   }
 
   destroy(err?: Error): void {
     if (this.done) return;
     this.queued = [];
     this.finish(err);
-    this.scheduler.schedule(
-      () => this.peer.receiveClose(new ConnectionLostError('the in-memory peer was destroyed')),
-      this.delay,
-    );
+    this.later(() => this.peer.receiveClose(new ConnectionLostError('the in-memory peer was destroyed')));
   }
 
   private flush(): void {

@@ -23,8 +23,8 @@ export interface SocketWireOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number;
   /**
-   * Scheduler of the batched flush. Default: a microtask (`queueMicrotask`), the end of the
-   * current turn, with none of a scheduler's bookkeeping.
+   * Scheduler of the batched flush. Default: `process.nextTick`, which runs once the current
+   * turn's code and promise jobs are done, with none of a scheduler's bookkeeping.
    */
   scheduler?: SchedulerLike;
   /**
@@ -148,9 +148,13 @@ export class SocketWire implements Wire {
     return false;
   }
 
+  /**
+   * Runs `work` once the current turn's synchronous code and promise jobs are done (a tick), so
+   * that a loop of awaited sends within credit is one write, not one per value.
+   */
   soon(work: () => void): void {
     if (this.scheduler) this.scheduler.schedule(work);
-    else queueMicrotask(work);
+    else process.nextTick(work);
   }
 
   end(force = false): void {

@@ -265,6 +265,7 @@ describe('the direct listener', () => {
       const end = bus.pipe('exit');
       await end.send(-1); // resolves once paired: this end's listener listens by then
       await end.send(readdirSync(dir).filter((f) => f.startsWith('d-' + process.pid + '-')).length);
+      await end.flush(); // the other end has both before this process exits
       process.exit(0);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, dist, hubPath, privateFolder()], {
       stdio: ['ignore', 'inherit', 'inherit'],

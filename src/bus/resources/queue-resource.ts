@@ -272,11 +272,14 @@ export class QueueResource implements Resource {
       // Unused credit holds room, so no producer gets more than a quarter of the queue: a second
       // producer is not starved by a first that holds credit it does not use.
       const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.floor(this.maxsize / 4)));
+      // Nor in crumbs when the queue is full: while consumers will free room, a producer waits for
+      // a quarter window of it.
+      const least = this.items.length + this.inflight > 0 ? Math.max(1, Math.floor(window / 4)) : 1;
       for (const p of this.producers) {
         // Top up only once half the window is used: credit goes out in batches, not per item.
         if (p.ended || p.port.state !== 'open' || p.outstanding > window / 2) continue;
         const give = Math.min(window - p.outstanding, room);
-        if (give <= 0) continue;
+        if (give < least) continue;
         p.outstanding += give;
         this.outstanding += give;
         room -= give;
