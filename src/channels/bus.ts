@@ -5,10 +5,9 @@ import { formatAddress, resolveAddress, type Address } from '../transport/addres
 import { dialHub } from '../bus/dial.js';
 import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
-import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
+import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
-import type { Sender } from './sender.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -40,7 +39,7 @@ export interface BusOptions {
 export class Bus implements BusLike {
   private readonly session: Session;
   private readonly done: Promise<Error | undefined>;
-  private readonly senders = new Set<Sender>();
+  private readonly parts = new Set<Drainable>();
   private links: DirectLinks | undefined;
 
   /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
@@ -107,7 +106,7 @@ export class Bus implements BusLike {
    * through it. Resolves once closed.
    */
   async close(): Promise<void> {
-    await Promise.all([...this.senders].map((s) => s.drained()));
+    await Promise.all([...this.parts].map((s) => s.drained()));
     this.session.close();
     await Promise.all([this.done, this.links?.close()]);
   }
@@ -119,13 +118,13 @@ export class Bus implements BusLike {
   }
 
   /** @internal */
-  adopt(sender: Sender): void {
-    this.senders.add(sender);
+  adopt(part: Drainable): void {
+    this.parts.add(part);
   }
 
   /** @internal */
-  release(sender: Sender): void {
-    this.senders.delete(sender);
+  release(part: Drainable): void {
+    this.parts.delete(part);
   }
 
   /** @internal */

@@ -1,6 +1,5 @@
 import type { Port, PortHandler } from '../bus/port.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Sender } from './sender.js';
 
 /** What channels need of a connection: opening channels, and its address for handles. */
 export interface BusLike {
@@ -8,10 +7,16 @@ export interface BusLike {
   open(kind: string, name: string, role: string, options: Record<string, unknown> | undefined, handler: PortHandler): Port;
   /** The address this bus connected to, as a spec another process can connect to. */
   addressSpec(): string;
-  /** Registers a sender, so that closing the connection first waits until it has drained. */
-  adopt(sender: Sender): void;
-  /** Forgets a sender whose channel is gone. */
-  release(sender: Sender): void;
+  /** Registers a sender (or a getter), so that closing the connection first waits until it has drained. */
+  adopt(part: Drainable): void;
+  /** Forgets a part whose channel is gone. */
+  release(part: Drainable): void;
+}
+
+/** A part of a handle that has something to settle before its connection closes. */
+export interface Drainable {
+  /** Resolves once what it holds has settled (sent values acknowledged; taken items acknowledged). */
+  drained(): Promise<unknown>;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
-import { EmptyError, firstValueFrom, Observable, take, throwError, timeout, type Observer } from 'rxjs';
-import { EndedError, InvalidArgumentError, TimeoutError } from '../errors.js';
+import { Observable, type Observer } from 'rxjs';
+import { EndedError, InvalidArgumentError } from '../errors.js';
+import { Deque } from '../bus/deque.js';
+import { DEFAULT_LINGER_MS, Getter } from './getter.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { ClientChannel } from './client-channel.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
-import { pull } from './pull.js';
 import { readableOf, writableOf } from './streams.js';
 import { Sender } from './sender.js';
 
@@ -16,7 +17,20 @@ export interface QueueOptions {
   producers?: number;
   /** Most values this handle keeps waiting for credit or a full socket (default 65,536). */
   maxBuffer?: number;
+  /**
+   * Items `get()`, `getNowait()` and `for await` let the hub send this handle ahead of being
+   * asked (default 256): the consumer they share holds at most this many unprocessed.
+   */
+  prefetch?: number;
+  /**
+   * How long that consumer stays open with no `get()` waiting and no `for await` body running
+   * (default 100 ms); then the items it holds go back to the queue for the other consumers.
+   */
+  lingerMs?: number;
 }
+
+/** Default prefetch of the consumer behind `get()` and `for await`. */
+export const DEFAULT_GET_PREFETCH = 256;
 
 /** Options of one consumer. */
 export interface RecvOptions {
@@ -42,6 +56,12 @@ export interface RecvOptions {
 export class Queue<T> implements Observer<T> {
   private sender: Sender | undefined;
   private readonly openOptions: Record<string, unknown>;
+  /** The consumer behind `get()` and `for await`, made by the first of them. */
+  private pull: Getter<T> | undefined;
+  /** Items `get()` took, not yet counted as processed, oldest first. */
+  private readonly taken = new Deque<Delivery<T>>();
+  /** Closing the bus counts what `get()` took as processed, and closes the consumer. */
+  private readonly settler = { drained: () => Promise.resolve(this.pull?.closeNow(false)) };
 
   constructor(private readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
@@ -135,28 +155,91 @@ export class Queue<T> implements Observer<T> {
   }
 
   /**
-   * Takes one item. With `timeout` (ms), rejects with ERR_TIMEOUT when none came in time;
-   * rejects with ERR_ENDED when the queue has ended and drained.
+   * Takes one item, as Python's `q.get()`: resolves with it; with `timeout` (ms), rejects with
+   * ERR_TIMEOUT when none came in time; rejects with ERR_ENDED when the queue has ended and
+   * drained. Items come ahead of demand (`prefetch`) to a consumer this handle keeps open while
+   * `get()`s keep coming, so a loop of them pays no round trip per item. The item counts as
+   * processed (acknowledged, gone from the hub) when the next `get()` on this handle is called,
+   * when the handle stops asking (`lingerMs`), or when its bus closes; until then a crash of this
+   * process gives it back to the queue. Concurrent `get()`s are served in the order they were
+   * called, and each settles the oldest item taken before it.
    */
   get(options: { timeout?: number } = {}): Promise<T> {
-    let one = this.recv({ prefetch: 1 }).pipe(take(1));
-    const ms = options.timeout;
-    if (ms !== undefined) {
-      one = one.pipe(timeout({ first: ms, with: () => throwError(() => new TimeoutError(`no item on queue '${this.name}' within ${ms} ms`)) }));
-    }
-    return firstValueFrom(one).catch((err) => {
-      throw err instanceof EmptyError ? new EndedError(`queue '${this.name}' has ended`) : err;
+    this.taken.shift()?.ack();
+    return this.getter().take(options.timeout, () => `queue '${this.name}'`).then((d) => {
+      if (!d) throw new EndedError(`queue '${this.name}' has ended and every item was taken: stop reading`);
+      this.taken.push(d);
+      return d.value;
     });
   }
 
-  /** Pulls one item at a time; each counts as done when the loop body that got it has finished. */
+  /**
+   * Python's `get_nowait`: takes an item this handle already holds or that the hub hands over at
+   * once, rejecting with ERR_TIMEOUT (Python's `queue.Empty`) otherwise. As in Python, an item
+   * put a moment before may not be there yet.
+   */
+  getNowait(): Promise<T> {
+    return this.get({ timeout: 0 });
+  }
+
+  /**
+   * Takes items as `get()` does (prefetched, no round trip per item); each counts as processed
+   * when the loop asks for the next one, i.e. once the body that got it finished, so a crash
+   * inside the body gives that item back. While a body runs the consumer stays open; `break`
+   * closes it, giving back what was not taken.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return pull(this.recvWithAck({ prefetch: 1 }));
+    const getter = this.getter();
+    let last: Delivery<T> | undefined;
+    let done = false;
+    const settle = () => {
+      if (!last) return;
+      last.ack();
+      last = undefined;
+      getter.unhold();
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: async () => {
+        settle();
+        if (done) return { value: undefined, done: true };
+        const d = await getter.take(undefined, () => `queue '${this.name}'`);
+        if (!d) {
+          done = true;
+          return { value: undefined, done: true };
+        }
+        last = d;
+        getter.hold();
+        return { value: d.value, done: false };
+      },
+      return: async () => {
+        settle();
+        if (!done) getter.closeNow();
+        done = true;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** The handle as plain data, for passing to a child process. */
   toJSON(): HandleDescriptor {
     return { $hostbus: 'queue', address: this.bus.addressSpec(), name: this.name, options: { ...this.options } };
+  }
+
+  private getter(): Getter<T> {
+    if (this.pull) return this.pull;
+    const prefetch = this.options.prefetch ?? DEFAULT_GET_PREFETCH;
+    const getter = new Getter<T>(() => this.consume(true, prefetch), this.options.lingerMs ?? DEFAULT_LINGER_MS, {
+      opening: () => this.bus.adopt(this.settler),
+      closing: () => {
+        // What get() took was processed by the time its handle stops asking.
+        for (let d = this.taken.shift(); d; d = this.taken.shift()) d.ack();
+        this.bus.release(this.settler);
+      },
+    });
+    this.pull = getter;
+    return getter;
   }
 
   private producer(): Sender {

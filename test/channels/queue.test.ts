@@ -207,7 +207,7 @@ describe.each(transports)('Queue over $name', (transport) => {
     expect(got).toEqual(['a', 'b', 'c']);
   });
 
-  it('for await holds one item at a time (prefetch 1)', async () => {
+  it('for await on a handle with prefetch 1 holds one item at a time', async () => {
     const p = await queue<number>('iter1');
     for (let i = 0; i < 4; i++) await p.send(i);
     await p.end();
@@ -215,7 +215,7 @@ describe.each(transports)('Queue over $name', (transport) => {
     // No wait is needed in the body: the hub sends item x only once it has the ack and the credit
     // for x - 1 (they travel together), so when x arrives the hub's counters are final until the
     // loop asks for the next one.
-    for await (const x of await queue<number>('iter1')) {
+    for await (const x of await queue<number>('iter1', { prefetch: 1 })) {
       seen.push([x, queueStats('iter1')!.inflight, queueStats('iter1')!.queued]);
     }
     // While a loop body runs, the hub has exactly that one item out, the rest queued.

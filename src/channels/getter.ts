@@ -1,0 +1,179 @@
+import type { Observable, Subscription } from 'rxjs';
+import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { Deque } from '../bus/deque.js';
+import type { Delivery } from './inbound.js';
+
+/** Default time a queue handle keeps its consumer open with no `get()` waiting: 100 ms. */
+export const DEFAULT_LINGER_MS = 100;
+
+/** What the owner of a getter hears. */
+export interface GetterHooks {
+  /** A consumer opens. */
+  opening?(): void;
+  /** The consumer closes: from this side (before the items here go back), or it ended or failed. */
+  closing?(): void;
+}
+
+interface Taker<T> {
+  resolve(d: Delivery<T> | undefined): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The pull side of one queue handle, behind `get()`, `getNowait()` and `for await`: one consumer
+ * (a subscription of `deliveries`, with its prefetch) opened by the first take and kept while
+ * takes keep coming, so that a loop of takes pays no round trip per item.
+ *
+ * Items arrive within the consumer's credit and wait here, unacknowledged, until taken; takers
+ * are served in the order they asked. Once no take has waited for `lingerMs`, the consumer
+ * closes: the hub puts the items still here back at the front of the queue, in order, for the
+ * other consumers. The next take opens a consumer again. An end or an error of the consumer
+ * reaches the takers after the items that came before it; the take after that opens anew (a
+ * queue's name can start again once it ended).
+ */
+export class Getter<T> {
+  private sub: Subscription | undefined;
+  /** The subscription `sub` is, to tell its end from a closed one's. */
+  private current: { over: boolean } | undefined;
+  private readonly ready = new Deque<Delivery<T>>();
+  private readonly takers = new Set<Taker<T>>();
+  private terminal: { err?: Error } | undefined;
+  private idle: NodeJS.Timeout | undefined;
+  /** Takes whose item is still being processed (loop bodies, see `take`), which keep the consumer. */
+  private holds = 0;
+
+  constructor(
+    private readonly deliveries: () => Observable<Delivery<T>>,
+    private readonly lingerMs: number,
+    private readonly hooks: GetterHooks = {},
+  ) {
+    if (!Number.isFinite(lingerMs) || lingerMs < 0) {
+      throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`);
+    }
+  }
+
+  /**
+   * Takes the next item: resolves with its delivery (to `ack()` once processed), or undefined once
+   * the queue ended and drained. With `timeout` (ms), rejects with ERR_TIMEOUT when none came in
+   * time (0: only an item already here). `hold`: the caller processes the item before it takes
+   * again (a loop body); while it does, the consumer stays open.
+   */
+  take(timeout: number | undefined, what: () => string): Promise<Delivery<T> | undefined> {
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+      return Promise.reject(new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`));
+    }
+    this.stopLinger();
+    return new Promise((resolve, reject) => {
+      const taker: Taker<T> = { resolve, reject };
+      this.takers.add(taker);
+      this.serve();
+      if (!this.takers.has(taker)) return;
+      this.subscribe();
+      if (!this.takers.has(taker) || timeout === undefined) return;
+      taker.timer = setTimeout(() => {
+        this.takers.delete(taker);
+        reject(new TimeoutError(`no item on ${what()} within ${timeout} ms: wait longer, or check that something puts items`));
+        this.linger();
+      }, timeout);
+    });
+  }
+
+  /** A loop body began processing a taken item: the consumer stays open until `unhold`. */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** The loop body is done, or the loop left. */
+  unhold(): void {
+    if (this.holds > 0) this.holds--;
+    this.linger();
+  }
+
+  /**
+   * Closes the consumer now: items here go back to the queue. Waiting takes wait for the next
+   * consumer (opened at once), unless `reopen` is false (the connection closes).
+   */
+  closeNow(reopen = true): void {
+    this.stopLinger();
+    this.close();
+    if (reopen && this.takers.size > 0) this.subscribe();
+  }
+
+  private subscribe(): void {
+    if (this.sub) return;
+    this.terminal = undefined;
+    this.hooks.opening?.();
+    const mine = { over: false };
+    const sub = this.deliveries().subscribe({
+      next: (d) => {
+        this.ready.push(d);
+        this.serve();
+      },
+      error: (err: Error) => this.finish(mine, { err }),
+      complete: () => this.finish(mine, {}),
+    });
+    // A subscription that ended at once has already run `finish`.
+    if (!mine.over) {
+      this.sub = sub;
+      this.current = mine;
+    }
+  }
+
+  private finish(which: { over: boolean }, terminal: { err?: Error }): void {
+    which.over = true;
+    if (this.current !== which && this.sub) return;
+    this.current = undefined;
+    this.terminal = terminal;
+    this.sub = undefined;
+    this.hooks.closing?.();
+    this.serve();
+  }
+
+  /** Hands items (then the end, once they are all taken) to the takers, oldest first. */
+  private serve(): void {
+    let ended = false;
+    for (const taker of this.takers) {
+      const d = this.ready.shift();
+      if (!d && !this.terminal) break;
+      this.takers.delete(taker);
+      clearTimeout(taker.timer);
+      if (d) {
+        taker.resolve(d);
+        continue;
+      }
+      ended = true;
+      if (this.terminal!.err) taker.reject(this.terminal!.err);
+      else taker.resolve(undefined);
+    }
+    // The end reached the takers of its time; a take after them opens a consumer anew.
+    if (ended) this.terminal = undefined;
+    this.linger();
+  }
+
+  /** With nobody waiting and no item being processed, closes the consumer after `lingerMs`. */
+  private linger(): void {
+    if (this.idle || !this.sub || this.takers.size > 0 || this.holds > 0) return;
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      if (this.takers.size === 0 && this.holds === 0) this.close();
+    }, this.lingerMs);
+    this.idle.unref();
+  }
+
+  private stopLinger(): void {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+  }
+
+  /** Unsubscribes: the items not taken go back to the queue (the consumer channel closes). */
+  private close(): void {
+    const sub = this.sub;
+    if (!sub) return;
+    this.hooks.closing?.();
+    this.sub = undefined;
+    this.current = undefined;
+    while (this.ready.shift());
+    sub.unsubscribe();
+  }
+}

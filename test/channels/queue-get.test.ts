@@ -1,0 +1,153 @@
+/**
+ * `get()`, `getNowait()` and `for await` on a queue handle: one consumer kept open while takes keep
+ * coming, prefetched items, and what goes back to the queue when the handle stops asking. Over
+ * every transport (an in-memory hub and a hub on a real Unix socket); see queue.test.ts for how
+ * the tests wait (promises, `until` on the hub's own stats, never time).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Bus } from '../../src/channels/bus.js';
+import type { Queue, QueueOptions } from '../../src/channels/queue.js';
+import { EndedError, InvalidArgumentError, TimeoutError } from '../../src/errors.js';
+import { rejection, transports, until, type TestBed } from '../transports.js';
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+describe.each(transports)('Queue.get over $name', (transport) => {
+  let t: TestBed;
+
+  beforeEach(async () => {
+    t = await transport.setup();
+  });
+
+  afterEach(async (ctx) => {
+    await t.teardown({ destroy: ctx.task.result?.state === 'fail' });
+  });
+
+  const busOf = new Map<object, Bus>();
+  const queue = async <T>(name: string, options?: QueueOptions): Promise<Queue<T>> => {
+    const b = await t.bus();
+    const q = b.queue<T>(name, options);
+    busOf.set(q, b);
+    return q;
+  };
+  const stats = (name: string) => t.hub.stats().resources.find((r) => r.kind === 'queue' && r.name === name);
+
+  it('a get() loop takes every item in order over one consumer, holding at most prefetch', async () => {
+    const p = await queue<number>('loop');
+    const sent = p.sendAll(range(0, 3000)).then(() => p.end());
+    const c = await queue<number>('loop', { prefetch: 64 });
+    const got: number[] = [];
+    let most = 0;
+    for (;;) {
+      const v = await c.get().catch((err: unknown) => (err instanceof EndedError ? undefined : Promise.reject(err)));
+      if (v === undefined) break;
+      got.push(v);
+      const s = stats('loop');
+      if (s) {
+        expect(s.consumers).toBe(1);
+        most = Math.max(most, Number(s.inflight));
+      }
+    }
+    await sent;
+    expect(got).toEqual(range(0, 3000));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(64);
+    await expect(c.get()).rejects.toBeInstanceOf(EndedError);
+  });
+
+  it('the sentinel loop of the Python docs: while ((x = await q.get()) !== null)', async () => {
+    const p = await queue<number | null>('sentinel');
+    await p.sendAll([...range(1, 100), null]);
+    const c = await queue<number | null>('sentinel');
+    const got: number[] = [];
+    let x: number | null;
+    while ((x = await c.get()) !== null) got.push(x);
+    expect(got).toEqual(range(1, 100));
+    // The handle stops asking: after lingerMs its consumer closes, and the sentinel it took counts
+    // as processed: the hub holds nothing more.
+    await until(() => stats('sentinel')?.consumers === 0 && stats('sentinel')?.inflight === 0, 'the consumer to close');
+    expect(stats('sentinel')).toMatchObject({ queued: 0, inflight: 0 });
+  });
+
+  it('a handle that stops calling get() gives the items it holds back after lingerMs; the one it took stays taken', async () => {
+    const p = await queue<number>('linger');
+    await p.sendAll(range(1, 20));
+    await p.flush();
+    const slow = await queue<number>('linger', { prefetch: 8, lingerMs: 30 });
+    expect(await slow.get()).toBe(1);
+    await until(() => stats('linger')?.inflight === 8, 'the slow handle to hold its prefetch');
+    // `slow` stops asking: its consumer closes, 2..8 go back to the front of the queue.
+    await until(() => stats('linger')?.consumers === 0, 'the slow handle to let go');
+    const other = await queue<number>('linger');
+    const rest: number[] = [];
+    for (let i = 0; i < 19; i++) rest.push(await other.get());
+    expect(rest).toEqual(range(2, 19));
+  });
+
+  it('concurrent get()s on one handle are served in the order they were called', async () => {
+    const c = await queue<string>('order');
+    const gets = [c.get(), c.get(), c.get()];
+    const p = await queue<string>('order');
+    await p.sendAll(['a', 'b', 'c']);
+    expect(await Promise.all(gets)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('get({ timeout }) and getNowait() reject with ERR_TIMEOUT on an empty queue, then take what comes', async () => {
+    const c = await queue<number>('empty', { lingerMs: 10_000 });
+    expect(await rejection(c.getNowait())).toBeInstanceOf(TimeoutError);
+    const err = await rejection(c.get({ timeout: 20 }));
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.code).toBe('ERR_TIMEOUT');
+    const p = await queue<number>('empty');
+    await p.sendAll([1, 2]);
+    await until(() => stats('empty')?.inflight === 2, 'both items to reach the handle');
+    expect(await c.getNowait()).toBe(1);
+    expect(await c.get({ timeout: 0 })).toBe(2);
+    expect(await rejection(c.get({ timeout: -1 }))).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('closing the bus counts the item get() took as processed and gives back the rest', async () => {
+    const p = await queue<number>('close');
+    await p.sendAll([1, 2, 3]);
+    await p.flush();
+    const c = await queue<number>('close', { lingerMs: 10_000 });
+    expect(await c.get()).toBe(1);
+    await busOf.get(c)!.close();
+    const other = await queue<number>('close');
+    expect([await other.get(), await other.get()]).toEqual([2, 3]);
+    await until(() => stats('close')?.queued === 0 && stats('close')?.inflight === 1, 'only 3 to be out');
+  });
+
+  it('for await takes prefetched items; a break gives back what was not taken at once', async () => {
+    const p = await queue<number>('iter');
+    await p.sendAll(range(1, 10));
+    await p.flush();
+    const c = await queue<number>('iter', { lingerMs: 10_000 });
+    const got: number[] = [];
+    for await (const x of c) {
+      got.push(x);
+      if (x === 3) break;
+    }
+    expect(got).toEqual([1, 2, 3]);
+    await until(() => stats('iter')?.consumers === 0, 'the loop to let go');
+    expect(stats('iter')).toMatchObject({ queued: 7, inflight: 0 });
+  });
+
+  it('for await keeps the item of a running body (and its prefetch): other handles get the rest, never that one', async () => {
+    const p = await queue<number>('body');
+    await p.sendAll(range(1, 5));
+    await p.flush();
+    const c = await queue<number>('body', { prefetch: 2, lingerMs: 10 });
+    const other = await queue<number>('body');
+    for await (const x of c) {
+      expect(x).toBe(1);
+      // The body runs on, past lingerMs: the loop's consumer stays open, holding 1 (unprocessed)
+      // and 2 (prefetched); the other handle gets what is left.
+      expect([await other.get(), await other.get()]).toEqual([3, 4]);
+      expect(stats('body')).toMatchObject({ consumers: 2 });
+      break;
+    }
+    // The break: 1 was processed, 2 goes back to the queue (5 was already on its way to `other`).
+    expect([await other.get(), await other.get()].sort()).toEqual([2, 5]);
+  });
+});
