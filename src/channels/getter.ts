@@ -40,6 +40,8 @@ export class Getter<T> {
   private readonly takers = new Set<Taker<T>>();
   private terminal: { err?: Error } | undefined;
   private idle: NodeJS.Timeout | undefined;
+  /** When the last take was asked for (`performance.now()`). */
+  private lastTake = 0;
   /** Takes whose item is still being processed (loop bodies, see `take`), which keep the consumer. */
   private holds = 0;
 
@@ -63,7 +65,9 @@ export class Getter<T> {
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
       return Promise.reject(new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`));
     }
-    this.stopLinger();
+    this.lastTake = performance.now();
+    // The loop's usual case: an item is here and nobody waits before this take.
+    if (this.takers.size === 0 && this.ready.length > 0) return Promise.resolve(this.ready.shift());
     return new Promise((resolve, reject) => {
       const taker: Taker<T> = { resolve, reject };
       this.takers.add(taker);
@@ -132,6 +136,7 @@ export class Getter<T> {
 
   /** Hands items (then the end, once they are all taken) to the takers, oldest first. */
   private serve(): void {
+    if (this.takers.size === 0) return this.linger();
     let ended = false;
     for (const taker of this.takers) {
       const d = this.ready.shift();
@@ -154,10 +159,19 @@ export class Getter<T> {
   /** With nobody waiting and no item being processed, closes the consumer after `lingerMs`. */
   private linger(): void {
     if (this.idle || !this.sub || this.takers.size > 0 || this.holds > 0) return;
-    this.idle = setTimeout(() => {
+    // One timer, not one per take: when it fires early (a take came since), it waits the rest.
+    const check = (): void => {
       this.idle = undefined;
-      if (this.takers.size === 0 && this.holds === 0) this.close();
-    }, this.lingerMs);
+      if (!this.sub || this.takers.size > 0 || this.holds > 0) return;
+      const rest = this.lastTake + this.lingerMs - performance.now();
+      if (rest > 0) {
+        this.idle = setTimeout(check, rest);
+        this.idle.unref();
+      } else {
+        this.close();
+      }
+    };
+    this.idle = setTimeout(check, Math.max(0, this.lastTake + this.lingerMs - performance.now()));
     this.idle.unref();
   }
 
