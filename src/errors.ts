@@ -67,12 +67,17 @@ export class RemoteError extends coded('ERR_REMOTE') {}
 export class LimitError extends coded('ERR_LIMIT') {}
 /** A hub is alive but cannot take the connection now (its queue of pending connections is full). */
 export class HubBusyError extends coded('ERR_HUB_BUSY') {}
+/** The queue was shut down (Python's `queue.ShutDown`): puts are refused, and gets once it is empty. */
+export class ShutDownError extends coded('ERR_SHUTDOWN') {}
+/** `taskDone()` was called more times than items were put on a joinable queue (Python's `ValueError`). */
+export class TaskDoneError extends coded('ERR_TASK_DONE') {}
 
 const classes = [
   ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
   PipeBusyError, UnsupportedError, ChildProcessError, RemoteError, LimitError, HubBusyError,
+  ShutDownError, TaskDoneError,
 ] as const;
 
 const byCode = new Map<string, new (message: string) => HostbusError>(

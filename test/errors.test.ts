@@ -14,6 +14,7 @@ const expectedNames = [
   'ClosedError', 'TimeoutError', 'EndedError', 'BufferOverflowError', 'AuthError', 'VersionError',
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
   'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError', 'LimitError', 'HubBusyError',
+  'ShutDownError', 'TaskDoneError',
 ];
 
 describe('error classes', () => {
@@ -83,6 +84,8 @@ describe('error classes', () => {
       RemoteError: 'ERR_REMOTE',
       LimitError: 'ERR_LIMIT',
       HubBusyError: 'ERR_HUB_BUSY',
+      ShutDownError: 'ERR_SHUTDOWN',
+      TaskDoneError: 'ERR_TASK_DONE',
     });
   });
 

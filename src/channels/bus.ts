@@ -7,7 +7,7 @@ import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
 import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
-import { Queue, type QueueOptions } from './queue.js';
+import { JoinableQueue, Queue, type QueueOptions } from './queue.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -75,6 +75,15 @@ export class Bus implements BusLike {
   /** The queue called `name` on the hub (created by the first opener, with its options). */
   queue<T>(name: string, options?: QueueOptions): Queue<T> {
     return new Queue<T>(this, name, options);
+  }
+
+  /**
+   * The joinable queue called `name`, as Python's `JoinableQueue`: a queue with `taskDone()` and
+   * `join()`. A name is joinable or not from its first open: opening it the other way fails with
+   * ERR_OPTIONS_MISMATCH.
+   */
+  joinableQueue<T>(name: string, options?: QueueOptions): JoinableQueue<T> {
+    return new JoinableQueue<T>(this, name, options);
   }
 
   /**

@@ -3,6 +3,7 @@ import { Observable, type Observer } from 'rxjs';
 import { EndedError, InvalidArgumentError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { DEFAULT_LINGER_MS, Getter } from './getter.js';
+import { QueueControl } from './queue-control.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { ClientChannel } from './client-channel.js';
 import { DEFAULT_PREFETCH, Inbound, type Delivery } from './inbound.js';
@@ -55,15 +56,16 @@ export interface RecvOptions {
  */
 export class Queue<T> implements Observer<T> {
   private sender: Sender | undefined;
-  private readonly openOptions: Record<string, unknown>;
+  protected readonly openOptions: Record<string, unknown>;
   /** The consumer behind `get()` and `for await`, made by the first of them. */
   private pull: Getter<T> | undefined;
   /** Items `get()` took, not yet counted as processed, oldest first. */
   private readonly taken = new Deque<Delivery<T>>();
+  private ctl: QueueControl | undefined;
   /** Closing the bus counts what `get()` took as processed, and closes the consumer. */
   private readonly settler = { drained: () => Promise.resolve(this.pull?.closeNow(false)) };
 
-  constructor(private readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
+  constructor(protected readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
       throw new InvalidArgumentError(`a queue name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
     }
@@ -222,6 +224,42 @@ export class Queue<T> implements Observer<T> {
     return iterator;
   }
 
+  /**
+   * Python's `qsize()`: how many items are in the queue, approximately: the items the hub holds,
+   * queued or out with consumers and not yet processed, less the one this handle's last `get()`
+   * took (items another handle took count until it takes its next). A round trip to the hub.
+   */
+  async qsize(): Promise<number> {
+    const s = await this.control().request<{ queued: number; inflight: number }>('size');
+    return Math.max(0, s.queued + s.inflight - this.taken.length);
+  }
+
+  /** Python's `empty()`: `qsize() === 0`, as approximate. */
+  async empty(): Promise<boolean> {
+    return (await this.qsize()) === 0;
+  }
+
+  /** Python's `full()`: whether the hub holds `maxsize` items of this queue (a `send` would wait), as approximate. */
+  async full(): Promise<boolean> {
+    const s = await this.control().request<{ queued: number; inflight: number; maxsize: number }>('size');
+    return s.queued + s.inflight >= s.maxsize;
+  }
+
+  /**
+   * Python 3.13's `shutdown()`: from now on every `send`/`put` on the queue (by any process)
+   * rejects with ERR_SHUTDOWN; consumers take what is left, then get ERR_SHUTDOWN. With
+   * `immediate`, what is queued is dropped (and counts as done for `join()`), and consumers get
+   * ERR_SHUTDOWN at once, after the items already on their way to them. Resolves once applied.
+   */
+  shutdown(options: { immediate?: boolean } = {}): Promise<void> {
+    return this.control().request<null>('shutdown', { immediate: options.immediate === true }).then(() => undefined);
+  }
+
+  /** @internal The control channel of this handle. */
+  protected control(): QueueControl {
+    return (this.ctl ??= new QueueControl(this.bus, this.name, this.openOptions, this.options.lingerMs ?? DEFAULT_LINGER_MS));
+  }
+
   /** The handle as plain data, for passing to a child process. */
   toJSON(): HandleDescriptor {
     return { $hostbus: 'queue', address: this.bus.addressSpec(), name: this.name, options: { ...this.options } };
@@ -269,9 +307,47 @@ export class Queue<T> implements Observer<T> {
   }
 }
 
+/**
+ * Python's `JoinableQueue`: a queue whose hub counts the items put and not yet marked done.
+ * `taskDone()` marks one done (call it once per item taken, after processing it); `join()`
+ * resolves once every item put so far is done. Across processes, as the queue itself.
+ */
+export class JoinableQueue<T> extends Queue<T> {
+  constructor(bus: BusLike, name: string, options: QueueOptions = {}) {
+    super(bus, name, options);
+    this.openOptions.joinable = true;
+  }
+
+  /**
+   * Marks one item done; resolves once the hub counted it. Rejects with ERR_TASK_DONE when every
+   * item put was already marked done (Python's `ValueError`). Await it: a rejection not handled
+   * ends the process.
+   */
+  taskDone(): Promise<void> {
+    return this.control().request<null>('taskDone').then(() => undefined);
+  }
+
+  /** Resolves once every item put on the queue so far has been marked done (at once when none is pending). */
+  join(): Promise<void> {
+    return this.control().alone<null>('join').then(() => undefined);
+  }
+
+  /** The handle as plain data, for passing to a child process. */
+  override toJSON(): HandleDescriptor {
+    return { ...super.toJSON(), $hostbus: 'joinable-queue' };
+  }
+}
+
 registerHandleKind<Queue<unknown>>({
   name: 'queue',
-  is: (value): value is Queue<unknown> => value instanceof Queue,
+  is: (value): value is Queue<unknown> => value instanceof Queue && !(value instanceof JoinableQueue),
   describe: (queue) => queue.toJSON(),
   revive: (d, bus) => new Queue(bus, String(d.name), (d.options ?? {}) as QueueOptions),
+});
+
+registerHandleKind<JoinableQueue<unknown>>({
+  name: 'joinable-queue',
+  is: (value): value is JoinableQueue<unknown> => value instanceof JoinableQueue,
+  describe: (queue) => queue.toJSON(),
+  revive: (d, bus) => new JoinableQueue(bus, String(d.name), (d.options ?? {}) as QueueOptions),
 });

@@ -1,15 +1,18 @@
-import { EndedError, InvalidArgumentError, LimitError, ProtocolError } from '../../errors.js';
+import { EndedError, InvalidArgumentError, LimitError, ProtocolError, ShutDownError, TaskDoneError } from '../../errors.js';
+import { Responder, type Reply } from '../responder.js';
 import { Deque } from '../deque.js';
 import { InFlight } from '../in-flight.js';
 import type { SeqRange } from '../frames.js';
 import type { OpenRequest } from '../session.js';
 import type { Kind } from '../kinds.js';
-import { intOption, sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
+import { boolOption, intOption, sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
 
 /** Default bound of a queue, in items (held by the hub, delivered-but-unacked included). */
 export const DEFAULT_MAXSIZE = 10_000;
 /** Most credit one producer holds at once (and never more than a quarter of `maxsize`). */
 const PRODUCER_WINDOW = 1024;
+/** Most `join()` calls one queue keeps waiting. */
+const JOIN_LIMIT = 65_536;
 
 interface Producer {
   port: Channel;
@@ -25,7 +28,10 @@ interface Consumer {
   gone: boolean;
 }
 
-/** The queue kind: `k: "queue"`, roles `put` and `get`, options `maxsize` and `producers`. */
+/**
+ * The queue kind: `k: "queue"`, roles `put`, `get` and `ctl` (requests: `size`, `taskDone`,
+ * `join`, `shutdown`), options `maxsize`, `producers` and `joinable`.
+ */
 export const queueKind = {
   name: 'queue',
   create: (name: string, open: OpenRequest, host: ResourceHost, remains?: unknown) => QueueResource.create(name, open, host, remains),
@@ -35,6 +41,9 @@ export const queueKind = {
 interface EndedQueue {
   maxsize: number;
   producers: number;
+  joinable: boolean;
+  /** It was shut down, not ended: a late consumer gets ERR_SHUTDOWN. */
+  shutdown: boolean;
 }
 
 /**
@@ -63,6 +72,8 @@ export class QueueResource implements Resource {
    */
   private ready = new Deque<Consumer>();
   private stale = 0;
+  /** Control channels open on this queue. */
+  private controls = 0;
   private inflight = 0;
   private outstanding = 0;
   private ends = 0;
@@ -72,6 +83,12 @@ export class QueueResource implements Resource {
   /** The end went out to every consumer: nothing changes any more. */
   private finished = false;
   private failure: Error | undefined;
+  /** `shutdown` was asked for; `immediate` too: consumers end without waiting for their items. */
+  private shut: { immediate: boolean } | undefined;
+  /** Joinable: items put and not yet marked done by `taskDone`. */
+  private unfinished = 0;
+  /** `join` requests waiting for `unfinished` to reach 0. */
+  private joins: { port: Channel; reply: Reply }[] = [];
   private refillPending = false;
   private readonly refillLater = (): void => this.refill();
   private readonly unhold = (item: string): void => this.host.unhold(item.length);
@@ -81,6 +98,7 @@ export class QueueResource implements Resource {
     private readonly host: ResourceHost,
     readonly maxsize: number,
     readonly producersToEnd: number,
+    readonly joinable: boolean,
   ) {}
 
   /**
@@ -90,22 +108,27 @@ export class QueueResource implements Resource {
    */
   static create(name: string, open: OpenRequest, host: ResourceHost, remains?: unknown): QueueResource {
     const was = remains as EndedQueue | undefined;
-    if (was && open.r === 'get') {
-      const q = new QueueResource(name, host, was.maxsize, was.producers);
+    if (was && open.r !== 'put') {
+      const q = new QueueResource(name, host, was.maxsize, was.producers, was.joinable);
       q.ended = true;
+      if (was.shutdown) {
+        q.shut = { immediate: false };
+        q.failure = q.shutDown();
+      }
       return q;
     }
     const maxsize = intOption(open.o, 'maxsize', 1e9) ?? DEFAULT_MAXSIZE;
-    return new QueueResource(name, host, maxsize, intOption(open.o, 'producers', 1e6) ?? 1);
+    return new QueueResource(name, host, maxsize, intOption(open.o, 'producers', 1e6) ?? 1, boolOption(open.o, 'joinable') ?? false);
   }
 
   get idle(): boolean {
-    return this.producers.size === 0 && this.consumers.size === 0 && this.items.length === 0 && this.inflight === 0;
+    return this.producers.size === 0 && this.consumers.size === 0 && this.controls === 0 && this.items.length === 0 && this.inflight === 0;
   }
 
   /** An ended queue is remembered after it is forgotten, so that late consumers complete. */
   remains(): EndedQueue | undefined {
-    return this.ended && !this.failure ? { maxsize: this.maxsize, producers: this.producersToEnd } : undefined;
+    if (!this.ended || (this.failure && !this.shut)) return undefined;
+    return { maxsize: this.maxsize, producers: this.producersToEnd, joinable: this.joinable, shutdown: this.shut !== undefined };
   }
 
   stats() {
@@ -113,18 +136,114 @@ export class QueueResource implements Resource {
       queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize,
       producers: this.producers.size, consumers: this.consumers.size, ended: this.ended,
       ends: this.ends, endsNeeded: this.producersToEnd, producersGone: this.gone,
+      joinable: this.joinable, unfinished: this.unfinished, shutdown: this.shut !== undefined,
     };
   }
 
   attach(port: Channel, open: OpenRequest): void {
     sameOption('queue', this.name, 'maxsize', intOption(open.o, 'maxsize', 1e9), this.maxsize);
     sameOption('queue', this.name, 'producers', intOption(open.o, 'producers', 1e6), this.producersToEnd);
+    sameOption('queue', this.name, 'joinable', boolOption(open.o, 'joinable'), this.joinable);
     if (open.r === 'put') return this.attachProducer(port);
     if (open.r === 'get') return this.attachConsumer(port);
-    throw new InvalidArgumentError(`queue role must be "put" or "get", not ${JSON.stringify(open.r.slice(0, 64))}`);
+    if (open.r === 'ctl') return this.attachControl(port);
+    throw new InvalidArgumentError(`queue role must be "put", "get" or "ctl", not ${JSON.stringify(open.r.slice(0, 64))}`);
+  }
+
+  /** A control channel: requests about the queue, answered in order. */
+  private attachControl(port: Channel): void {
+    const responder = new Responder(port, (op, args, reply) => this.request(port, op, args, reply));
+    this.controls++;
+    port.handler = {
+      ...responder.handler,
+      closed: () => {
+        this.controls--;
+        // Its join() calls wait no more.
+        if (this.joins.some((j) => j.port === port)) this.joins = this.joins.filter((j) => j.port !== port);
+        this.host.maybeIdle(this);
+      },
+    };
+    port.opened(this.info());
+    responder.start();
+  }
+
+  private request(port: Channel, op: string, args: unknown, reply: Reply): void {
+    switch (op) {
+      case 'size':
+        return reply.ok({ queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize });
+      case 'taskDone': {
+        if (!this.joinable) throw this.notJoinable('taskDone()');
+        if (this.unfinished === 0) {
+          throw new TaskDoneError(`taskDone() on queue '${this.name}' was called more times than items were put on it: call it once per item taken`);
+        }
+        this.unfinished--;
+        reply.ok(null);
+        return this.releaseJoins();
+      }
+      case 'join':
+        if (!this.joinable) throw this.notJoinable('join()');
+        if (this.joins.length >= JOIN_LIMIT) throw new LimitError(`queue '${this.name}' has ${JOIN_LIMIT} join() calls waiting already`);
+        this.joins.push({ port, reply });
+        return this.releaseJoins();
+      case 'shutdown': {
+        const immediate = typeof args === 'object' && args !== null && (args as { immediate?: unknown }).immediate === true;
+        this.shutdown(immediate);
+        return reply.ok(null);
+      }
+      default:
+        throw new InvalidArgumentError(`queue requests are size, taskDone, join and shutdown, not ${JSON.stringify(op)}`);
+    }
+  }
+
+  private notJoinable(what: string): InvalidArgumentError {
+    return new InvalidArgumentError(`${what}: queue '${this.name}' is not joinable; make it with bus.joinableQueue(name)`);
+  }
+
+  private releaseJoins(): void {
+    if (this.unfinished > 0 || this.joins.length === 0) return;
+    const joins = this.joins;
+    this.joins = [];
+    for (const j of joins) j.reply.ok(null);
+  }
+
+  private shutDown(): ShutDownError {
+    return new ShutDownError(`queue '${this.name}' was shut down: nothing more can be put on it or taken from it once empty`);
+  }
+
+  /**
+   * Python 3.13's `shutdown`: producers are refused from now on; consumers take what is left, then
+   * end with ERR_SHUTDOWN. `immediate`: what is queued is dropped (counted as done for `join`),
+   * and consumers end at once, after the items already sent to them.
+   */
+  private shutdown(immediate: boolean): void {
+    if (this.shut?.immediate || (this.shut && !immediate)) return;
+    this.shut = { immediate };
+    const err = this.shutDown();
+    if (!this.finished) {
+      this.ended = true;
+      this.failure = err;
+    }
+    for (const p of [...this.producers]) {
+      this.outstanding -= p.outstanding;
+      p.outstanding = 0;
+      p.ended = true;
+      p.port.fail(err);
+    }
+    if (immediate) {
+      const dropped = this.items.length;
+      for (let item = this.items.shift(); item !== undefined; item = this.items.shift()) this.host.unhold(item.length);
+      if (this.joinable) this.unfinished = Math.max(0, this.unfinished - dropped);
+      this.releaseJoins();
+    }
+    this.checkEnd();
+    this.host.maybeIdle(this);
   }
 
   private attachProducer(port: Channel): void {
+    if (this.shut) {
+      port.fail(this.shutDown());
+      return;
+    }
     if (this.ended) {
       port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
       return;
@@ -155,7 +274,7 @@ export class QueueResource implements Resource {
       closed: () => this.detachConsumer(c),
     };
     port.opened(this.info());
-    if (this.finished) port.end();
+    if (this.finished) port.end(this.failure);
     else this.checkEnd();
   }
 
@@ -166,6 +285,7 @@ export class QueueResource implements Resource {
   private put(p: Producer, payload: string, seq: number): void {
     // An item that could not be framed again for every consumer's channel id is refused here.
     p.port.checkPayload(payload);
+    if (this.shut) return p.port.fail(this.shutDown());
     if (p.ended || this.ended) {
       p.port.fail(new EndedError(`queue '${this.name}' has ended: nothing more can be put on it`));
       return;
@@ -178,6 +298,7 @@ export class QueueResource implements Resource {
       return;
     }
     this.items.push(payload);
+    if (this.joinable) this.unfinished++;
     p.outstanding--;
     this.outstanding--;
     p.port.ack(seq);
@@ -242,7 +363,14 @@ export class QueueResource implements Resource {
     if (c.queued && ++this.stale * 2 > this.ready.length) this.dropStale();
     const back = c.inflight.takeAll();
     this.inflight -= back.length;
-    for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
+    if (this.shut?.immediate) {
+      // Nobody takes them any more: dropped, as what was queued was, and done for join().
+      for (const [, item] of back) this.host.unhold(item.length);
+      if (this.joinable) this.unfinished = Math.max(0, this.unfinished - back.length);
+      this.releaseJoins();
+    } else {
+      for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
+    }
     this.dispatch();
     this.checkEnd();
     this.host.maybeIdle(this);
@@ -296,7 +424,7 @@ export class QueueResource implements Resource {
   }
 
   private checkEnd(): void {
-    if (this.finished || !this.ended || this.items.length > 0 || this.inflight > 0) return;
+    if (this.finished || !this.ended || this.items.length > 0 || (this.inflight > 0 && !this.shut?.immediate)) return;
     this.finished = true;
     for (const c of this.consumers) c.port.end(this.failure);
   }

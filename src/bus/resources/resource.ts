@@ -57,6 +57,13 @@ export function intOption(o: Record<string, unknown> | undefined, key: string, m
   return v;
 }
 
+/** Reads an optional boolean option. */
+export function boolOption(o: Record<string, unknown> | undefined, key: string): boolean | undefined {
+  const v = o?.[key];
+  if (v === undefined || typeof v === 'boolean') return v;
+  throw new InvalidArgumentError(`option ${key} must be true or false, got ${describe(v)}`);
+}
+
 /** Throws OptionsMismatchError when `given` is set and differs from what the resource has. */
 export function sameOption(kind: string, name: string, key: string, given: unknown, actual: unknown): void {
   if (given === undefined || given === actual) return;
