@@ -11,8 +11,6 @@ import { boolOption, intOption, sameOption, type Channel, type Resource, type Re
 export const DEFAULT_MAXSIZE = 10_000;
 /** Most credit one producer holds at once (and never more than a quarter of `maxsize`). */
 const PRODUCER_WINDOW = 1024;
-/** Most `join()` calls one queue keeps waiting. */
-const JOIN_LIMIT = 65_536;
 
 interface Producer {
   port: Channel;
@@ -87,7 +85,10 @@ export class QueueResource implements Resource {
   private shut: { immediate: boolean } | undefined;
   /** Joinable: items put and not yet marked done by `taskDone`. */
   private unfinished = 0;
-  /** `join` requests waiting for `unfinished` to reach 0. */
+  /**
+   * `join` requests waiting for `unfinished` to reach 0: each holds one of its channel's request
+   * slots (the responder's credit), so channels bound them; those of a channel that closes go.
+   */
   private joins: { port: Channel; reply: Reply }[] = [];
   private refillPending = false;
   private readonly refillLater = (): void => this.refill();
@@ -182,7 +183,6 @@ export class QueueResource implements Resource {
       }
       case 'join':
         if (!this.joinable) throw this.notJoinable('join()');
-        if (this.joins.length >= JOIN_LIMIT) throw new LimitError(`queue '${this.name}' has ${JOIN_LIMIT} join() calls waiting already`);
         this.joins.push({ port, reply });
         return this.releaseJoins();
       case 'shutdown': {
