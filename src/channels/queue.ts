@@ -59,6 +59,8 @@ export class Queue<T> implements Observer<T> {
   protected readonly openOptions: Record<string, unknown>;
   /** The consumer behind `get()` and `for await`, made by the first of them. */
   private pull: Getter<T> | undefined;
+  /** When this handle last sent (or flushed, or ended). */
+  private lastPut = 0;
   /** Items `get()` took, not yet counted as processed, oldest first. */
   private readonly taken = new Deque<Delivery<T>>();
   private ctl: QueueControl | undefined;
@@ -102,7 +104,8 @@ export class Queue<T> implements Observer<T> {
    * failure when one of them did not reach it.
    */
   flush(): Promise<void> {
-    return this.producer().flush();
+    // A producer that closed its idle channel had everything acknowledged.
+    return this.sender ? this.sender.flush() : Promise.resolve();
   }
 
   /**
@@ -281,6 +284,7 @@ export class Queue<T> implements Observer<T> {
   }
 
   private producer(): Sender {
+    this.lastPut = performance.now();
     if (this.sender) return this.sender;
     const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => channel.close());
     this.sender = sender;
@@ -289,7 +293,29 @@ export class Queue<T> implements Observer<T> {
       sender,
       gone: () => this.bus.release(sender),
     });
+    this.lingerProducer(sender, channel);
     return sender;
+  }
+
+  /**
+   * A producer that has sent nothing for `lingerMs`, with everything acknowledged, closes its
+   * channel, so that the credit it holds becomes room for other producers again; the next send
+   * opens a new one. It has not ended: the queue still waits for its `end()`.
+   */
+  private lingerProducer(sender: Sender, channel: ClientChannel): void {
+    const lingerMs = this.options.lingerMs ?? DEFAULT_LINGER_MS;
+    const check = (): void => {
+      if (this.sender !== sender || sender.done) return;
+      const rest = this.lastPut + lingerMs - performance.now();
+      if (rest > 0 || !sender.idle) {
+        setTimeout(check, Math.max(rest, lingerMs)).unref();
+        return;
+      }
+      this.sender = undefined;
+      this.bus.release(sender);
+      channel.close();
+    };
+    setTimeout(check, lingerMs).unref();
   }
 
   private consume(manual: true, prefetch: number): Observable<Delivery<T>>;

@@ -73,6 +73,11 @@ export class Sender {
     return this.ending !== undefined || this.failure !== undefined;
   }
 
+  /** True while open and nothing is waiting or in flight: every value given was acknowledged. */
+  get idle(): boolean {
+    return !this.done && this.port !== undefined && this.waiting.length === 0 && this.ackedTo >= this.port.sent;
+  }
+
   /** Port handler parts a sender needs; the owner merges them into its port's handler. */
   readonly handler: Required<Pick<PortHandler, 'credit' | 'writable' | 'ack'>> = {
     credit: () => this.drain(),

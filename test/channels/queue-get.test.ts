@@ -84,6 +84,27 @@ describe.each(transports)('Queue.get over $name', (transport) => {
     expect(rest).toEqual(range(2, 19));
   });
 
+  it('producers that went idle give their credit back: a new producer gets room although they never ended', async () => {
+    // maxsize 8: each producer holds at most 2 in credit. Four producers that sent one item each
+    // hold 4 items' worth of credit they do not use: with 4 items queued, the queue is full.
+    const idle = await Promise.all([0, 1, 2, 3].map(() => queue<number>('credit', { maxsize: 8, lingerMs: 20 })));
+    for (const [i, p] of idle.entries()) {
+      await p.put(i);
+      await p.flush();
+    }
+    await until(() => stats('credit')?.producers === 0, 'the idle producers to let go');
+    expect(stats('credit')).toMatchObject({ queued: 4, ends: 0 });
+    const late = await queue<number>('credit');
+    await late.put(4);
+    await late.put(5);
+    await late.flush();
+    expect(stats('credit')).toMatchObject({ queued: 6 });
+    // They have not ended: one that sends again opens a new channel, and its end counts.
+    await idle[0]!.put(6);
+    await idle[0]!.end();
+    expect(stats('credit')).toMatchObject({ queued: 7, ends: 1 });
+  });
+
   it('concurrent get()s on one handle are served in the order they were called', async () => {
     const c = await queue<string>('order');
     const gets = [c.get(), c.get(), c.get()];
