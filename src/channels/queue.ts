@@ -25,7 +25,9 @@ export interface QueueOptions {
   prefetch?: number;
   /**
    * How long that consumer stays open with no `get()` waiting and no `for await` body running
-   * (default 100 ms); then the items it holds go back to the queue for the other consumers.
+   * (default 100 ms); then the items it holds go back to the queue for the other consumers. Also
+   * how long this handle's producer channel stays open with nothing sent and everything
+   * acknowledged; then its credit goes back to the hub as room (it has not ended).
    */
   lingerMs?: number;
 }
