@@ -6,8 +6,20 @@ import type { Delivery } from './inbound.js';
 /** Default time a queue handle keeps its consumer open with no `get()` waiting: 100 ms. */
 export const DEFAULT_LINGER_MS = 100;
 
+/** How a getter's consumer takes items ahead of being asked. */
+export interface GetterOptions {
+  /** How long the consumer stays open with nobody asking (ms). */
+  lingerMs: number;
+  /** The prefetch a consumer opens with. */
+  window: number;
+  /** The most it grows to. */
+  most: number;
+}
+
 /** What the owner of a getter hears. */
 export interface GetterHooks {
+  /** Raise the open consumer's prefetch by `n`. */
+  widen?(n: number): void;
   /** A consumer opens. */
   opening?(): void;
   /** The consumer closes: from this side (before the items here go back), or it ended or failed. */
@@ -45,14 +57,24 @@ export class Getter<T> {
   /** Takes whose item is still being processed (loop bodies, see `take`), which keep the consumer. */
   private holds = 0;
 
+  private readonly lingerMs: number;
+  /** The open consumer's prefetch, and the items it delivered since it was last widened. */
+  private window = 0;
+  private came = 0;
+
   constructor(
-    private readonly deliveries: () => Observable<Delivery<T>>,
-    private readonly lingerMs: number,
+    private readonly deliveries: (window: number) => Observable<Delivery<T>>,
+    private readonly options: GetterOptions,
     private readonly hooks: GetterHooks = {},
   ) {
+    const { lingerMs, window, most } = options;
     if (!Number.isFinite(lingerMs) || lingerMs < 0) {
       throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`);
     }
+    if (!Number.isSafeInteger(most) || most < 1 || !Number.isSafeInteger(window) || window < 1 || window > most) {
+      throw new InvalidArgumentError(`prefetch must be a positive integer, got ${most}`);
+    }
+    this.lingerMs = lingerMs;
   }
 
   /**
@@ -73,6 +95,7 @@ export class Getter<T> {
       this.takers.add(taker);
       this.serve();
       if (!this.takers.has(taker)) return;
+      this.widen();
       this.subscribe();
       if (!this.takers.has(taker) || timeout === undefined) return;
       taker.timer = setTimeout(() => {
@@ -81,6 +104,18 @@ export class Getter<T> {
         this.linger();
       }, timeout);
     });
+  }
+
+  /**
+   * A take found nothing here after a whole window came since the last widening: takes outrun the
+   * window, so it doubles (up to `most`). A consumer whose takes are slow keeps a small one.
+   */
+  private widen(): void {
+    if (!this.sub || this.came < this.window || this.window >= this.options.most) return;
+    const more = Math.min(this.window, this.options.most - this.window);
+    this.window += more;
+    this.came = 0;
+    this.hooks.widen?.(more);
   }
 
   /** A loop body began processing a taken item: the consumer stays open until `unhold`. */
@@ -109,8 +144,11 @@ export class Getter<T> {
     this.terminal = undefined;
     this.hooks.opening?.();
     const mine = { over: false };
-    const sub = this.deliveries().subscribe({
+    this.window = this.options.window;
+    this.came = 0;
+    const sub = this.deliveries(this.window).subscribe({
       next: (d) => {
+        this.came++;
         this.ready.push(d);
         this.serve();
       },

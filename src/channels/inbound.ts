@@ -59,9 +59,9 @@ export class Inbound<T> {
   private done = 0;
   /** Runs once the end has arrived and every value before it has been processed. */
   onDrained: (() => void) | undefined;
-  private readonly batch: number;
+  private batch: number;
 
-  constructor(private readonly what: string, private readonly prefetch: number = DEFAULT_PREFETCH) {
+  constructor(private readonly what: string, private prefetch: number = DEFAULT_PREFETCH) {
     if (!Number.isSafeInteger(prefetch) || prefetch < 1 || prefetch > MAX_CREDIT) {
       throw new InvalidArgumentError(`prefetch must be an integer from 1 to ${MAX_CREDIT}, got ${prefetch}`);
     }
@@ -84,6 +84,17 @@ export class Inbound<T> {
   bind(port: Port): void {
     this.port = port;
     this.regrant();
+  }
+
+  /**
+   * Raises the prefetch by `n` (granting that much more credit now, if credit went out already):
+   * for a reader that turned out to take faster than its window lets values come.
+   */
+  widen(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 1 || this.prefetch + n > MAX_CREDIT) return;
+    this.prefetch += n;
+    this.batch = Math.max(1, this.prefetch >> 1);
+    if (this.granted && this.port && !this.terminal) this.port.grant(n);
   }
 
   /** The channel is gone: the subscriber gets `err` after what was already received. */

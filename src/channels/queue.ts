@@ -20,7 +20,8 @@ export interface QueueOptions {
   maxBuffer?: number;
   /**
    * Items `get()`, `getNowait()` and `for await` let the hub send this handle ahead of being
-   * asked (default 256): the consumer they share holds at most this many unprocessed.
+   * asked, at most (default 1,024): the consumer they share starts with a window of 32 and
+   * doubles it, up to this, each time a take finds nothing here after a window's worth came.
    */
   prefetch?: number;
   /**
@@ -32,8 +33,10 @@ export interface QueueOptions {
   lingerMs?: number;
 }
 
-/** Default prefetch of the consumer behind `get()` and `for await`. */
-export const DEFAULT_GET_PREFETCH = 256;
+/** Default prefetch of the consumer behind `get()` and `for await`: the most its window grows to. */
+export const DEFAULT_GET_PREFETCH = 1024;
+/** The window that consumer starts with; it doubles while takes outrun it, up to `prefetch`. */
+const INITIAL_GET_WINDOW = 32;
 
 /** Options of one consumer. */
 export interface RecvOptions {
@@ -272,15 +275,21 @@ export class Queue<T> implements Observer<T> {
 
   private getter(): Getter<T> {
     if (this.pull) return this.pull;
-    const prefetch = this.options.prefetch ?? DEFAULT_GET_PREFETCH;
-    const getter = new Getter<T>(() => this.consume(true, prefetch), this.options.lingerMs ?? DEFAULT_LINGER_MS, {
+    const most = this.options.prefetch ?? DEFAULT_GET_PREFETCH;
+    let inbound: Inbound<T> | undefined;
+    const getter = new Getter<T>(
+      (window) => this.consume(true, window, (made) => { inbound = made; }),
+      { lingerMs: this.options.lingerMs ?? DEFAULT_LINGER_MS, window: Math.min(most, INITIAL_GET_WINDOW), most },
+      {
+      widen: (n) => inbound?.widen(n),
       opening: () => this.bus.adopt(this.settler),
       closing: () => {
         // What get() took was processed by the time its handle stops asking.
         for (let d = this.taken.shift(); d; d = this.taken.shift()) d.ack();
         this.bus.release(this.settler);
       },
-    });
+      },
+    );
     this.pull = getter;
     return getter;
   }
@@ -320,11 +329,12 @@ export class Queue<T> implements Observer<T> {
     setTimeout(check, lingerMs).unref();
   }
 
-  private consume(manual: true, prefetch: number): Observable<Delivery<T>>;
+  private consume(manual: true, prefetch: number, made?: (inbound: Inbound<T>) => void): Observable<Delivery<T>>;
   private consume(manual: false, prefetch: number): Observable<T>;
-  private consume(manual: boolean, prefetch: number): Observable<T | Delivery<T>> {
+  private consume(manual: boolean, prefetch: number, made?: (inbound: Inbound<T>) => void): Observable<T | Delivery<T>> {
     return new Observable<T | Delivery<T>>((subscriber) => {
       const inbound = new Inbound<T>(`queue '${this.name}'`, prefetch);
+      made?.(inbound);
       const channel = ClientChannel.open(this.bus, 'queue', this.name, 'get', this.openOptions, {
         inbound: inbound as Inbound<unknown>,
         ended: () => channel.close(),
