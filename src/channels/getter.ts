@@ -118,6 +118,18 @@ export class Getter<T> {
     this.hooks.widen?.(more);
   }
 
+  /** True when an item is here, ready to be taken at once. */
+  get holding(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** Opens the consumer if it is not open (items then come ahead of the next take). */
+  open(): void {
+    this.lastTake = performance.now();
+    this.subscribe();
+    this.linger();
+  }
+
   /** A loop body began processing a taken item: the consumer stays open until `unhold`. */
   hold(): void {
     this.holds++;

@@ -98,7 +98,8 @@ export class Queue<T> implements Observer<T> {
   /**
    * Python's `put_nowait`: queues `value` without waiting, to go out as soon as the hub grants
    * credit. Where Python raises `queue.Full`, this throws ERR_BUFFER_OVERFLOW, once `maxBuffer`
-   * values already wait in this handle; a failure of the channel is thrown too.
+   * values already wait in this handle; a failure of the channel once it is known (a shut-down
+   * queue refuses a new handle's channel a round trip later: `flush()` tells).
    */
   putNowait(value: T): void {
     this.producer().push(value);
@@ -184,11 +185,18 @@ export class Queue<T> implements Observer<T> {
   }
 
   /**
-   * Python's `get_nowait`: takes an item this handle already holds or that the hub hands over at
-   * once, rejecting with ERR_TIMEOUT (Python's `queue.Empty`) otherwise. As in Python, an item
-   * put a moment before may not be there yet.
+   * Python's `get_nowait`: takes an item this handle already holds or, if it holds none, one the
+   * hub had for it when asked (one round trip: the consumer opens if it was not open, and a
+   * request to the hub after it says when everything the hub sent it has arrived); rejects with
+   * ERR_TIMEOUT (Python's `queue.Empty`) when there was none. As in Python, an item another
+   * process put a moment before may not have reached the hub yet.
    */
-  getNowait(): Promise<T> {
+  async getNowait(): Promise<T> {
+    const getter = this.getter();
+    if (!getter.holding) {
+      getter.open();
+      await this.control().request('size');
+    }
     return this.get({ timeout: 0 });
   }
 

@@ -127,6 +127,20 @@ describe.each(transports)('Queue.get over $name', (transport) => {
     expect(await rejection(c.get({ timeout: -1 }))).toBeInstanceOf(InvalidArgumentError);
   });
 
+  it('getNowait() on a handle that holds nothing yet takes an item the hub holds, in one round trip', async () => {
+    const p = await queue<number>('nowait');
+    await p.sendAll(range(1, 5));
+    await p.flush();
+    const got: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await queue<number>('nowait');
+      got.push(await c.getNowait());
+      await busOf.get(c)!.close(); // the item it took counts as processed; the rest go back
+    }
+    expect(got.sort()).toEqual(range(1, 5));
+    expect(await rejection((await queue<number>('nowait')).getNowait())).toBeInstanceOf(TimeoutError);
+  });
+
   it('closing the bus counts the item get() took as processed and gives back the rest', async () => {
     const p = await queue<number>('close');
     await p.sendAll([1, 2, 3]);
