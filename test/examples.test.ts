@@ -68,4 +68,41 @@ describe('examples', () => {
     expect(out).toMatch(/^hostbus demo: 3 producers → queue 'work' → 2 consumers/);
     expect(out).toMatch(/done: 60000 items produced, 60000 consumed, each exactly once/);
   });
+
+  it("process-hello: Python's Process(target=f, args=('bob',)), start, join", async () => {
+    expect(await example('process-hello')).toBe(lines('hello bob'));
+  });
+
+  it("pipe-parent-child: Python's Pipe() example, the child sends [42, None, 'hello'] and closes", async () => {
+    expect(await example('pipe-parent-child')).toBe(lines("[ 42, null, 'hello' ]"));
+  });
+
+  it("worker-pool: Python's task and done queues with 4 workers, results sorted", async () => {
+    expect(await example('worker-pool')).toBe(lines(
+      'Results (sorted):',
+      ...[...Array(20).keys()].map((i) => `\t mul(${i}, 7) = ${i * 7}`),
+      ...[...Array(10).keys()].map((i) => `\t plus(${i}, 8) = ${i + 8}`),
+    ));
+  });
+
+  it("joinable-queue: the queue docs' join()/task_done() example with worker processes", async () => {
+    const out = (await example('joinable-queue')).split('\n');
+    expect(out.pop()).toBe('');
+    // Two workers: the order of their lines may vary; each item's two lines come in order, and
+    // 'All work completed' after all of them.
+    expect(out.pop()).toBe('All work completed');
+    const expected = [...Array(30).keys()].flatMap((i) => [`Working on ${i}`, `Finished ${i}`]);
+    expect([...out].sort()).toEqual([...expected].sort());
+    for (let i = 0; i < 30; i++) expect(out.indexOf(`Working on ${i}`)).toBeLessThan(out.indexOf(`Finished ${i}`));
+  });
+
+  it('pipe-two-children: both ends of one Pipe() to two children, a None sentinel at the end', async () => {
+    expect(await example('pipe-two-children')).toBe(lines('0', '1', '2', '3', '4'));
+  });
+
+  it("queue-shutdown: Python 3.13's shutdown(), the consumer takes what is left, then ShutDownError", async () => {
+    expect(await example('queue-shutdown')).toBe(lines(
+      'got 0', 'got 1', 'got 2', 'got 3', 'got 4', 'queue was shut down',
+    ));
+  });
 });
