@@ -51,6 +51,8 @@ export interface HubOptions {
   helloTimeoutMs?: number;
   /** Most ended, forgotten queue names remembered so that a late consumer still completes (default 1,024). */
   maxEndedQueues?: number;
+  /** Most `join()` requests one connection may have waiting, over all queues (default 1,024); one more fails with ERR_LIMIT. */
+  maxWaitingJoins?: number;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
   /**
@@ -84,6 +86,7 @@ export interface HubStats {
     maxQueuedChars: number;
     maxPendingConnections: number;
     helloTimeoutMs: number;
+    maxWaitingJoins: number;
   };
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
@@ -100,6 +103,7 @@ const LIMITS = {
   maxPendingConnections: 128,
   helloTimeoutMs: 5_000,
   maxEndedQueues: 1024,
+  maxWaitingJoins: 1024,
 } as const;
 
 type Limits = { -readonly [K in keyof typeof LIMITS]: number };
@@ -136,6 +140,8 @@ export class Hub implements ResourceHost {
   /** Sessions whose peer has not sent its hello yet. */
   private readonly pending = new Set<Session>();
   private readonly resources = new Map<string, Resource>();
+  /** `join()` requests waiting, per session id (bounded by maxWaitingJoins each). */
+  private readonly joinsBySession = new Map<number, number>();
   /** What forgotten resources left behind, oldest first (bounded by maxEndedQueues). */
   private readonly remains = new Map<string, unknown>();
   private listener: Listener | undefined;
@@ -143,7 +149,7 @@ export class Hub implements ResourceHost {
   private readonly scheduler: SchedulerLike;
   private readonly limits: Limits;
   private readonly reached: HubStats['limits'] = {
-    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0,
+    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaitingJoins: 0,
   };
   private held = 0;
   private readonly kinds: KindRegistry;
@@ -271,6 +277,18 @@ export class Hub implements ResourceHost {
     this.remains.delete(key);
     this.remains.set(key, left);
     if (this.remains.size > this.limits.maxEndedQueues) this.remains.delete(this.remains.keys().next().value!);
+  }
+
+  /** @internal ResourceHost */
+  waitJoin(session: number, delta: 1 | -1): boolean {
+    const n = (this.joinsBySession.get(session) ?? 0) + delta;
+    if (delta > 0 && n > this.limits.maxWaitingJoins) {
+      this.reached.maxWaitingJoins++;
+      return false;
+    }
+    if (n > 0) this.joinsBySession.set(session, n);
+    else this.joinsBySession.delete(session);
+    return true;
   }
 
   /** @internal ResourceHost */

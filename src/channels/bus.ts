@@ -111,13 +111,17 @@ export class Bus implements BusLike {
   /**
    * Closes the connection once every value sent on its queues has reached the hub (as Python's
    * Queue flushes on exit; this waits for as long as a full queue takes to make room). What is
-   * still open then, such as a `recv()`, fails with ERR_CLOSED; so do the direct pipes opened
-   * through it. Resolves once closed.
+   * still open then, such as a `recv()`, fails with ERR_CLOSED, and so does a `get()` that waits;
+   * so do the direct pipes opened through it. Resolves once closed; rejects, once closed, with
+   * the failure of a channel that lost values sent on it (a `send()` that resolved, then the hub
+   * refused the value: ERR_LIMIT, ERR_SHUTDOWN...), so that no such loss goes unseen.
    */
   async close(): Promise<void> {
-    await Promise.all([...this.parts].map((s) => s.drained()));
+    const settled = await Promise.all([...this.parts].map((s) => s.drained()));
     this.session.close();
     await Promise.all([this.done, this.links?.close()]);
+    const lost = settled.find((f): f is Error => f instanceof Error);
+    if (lost) throw lost;
   }
 
   /** Closes the connection (and its direct pipes) now, without waiting for anything to drain. */

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { InvalidArgumentError, ShutDownError, TimeoutError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import type { Delivery } from './inbound.js';
 
@@ -20,6 +20,8 @@ export interface GetterOptions {
 export interface GetterHooks {
   /** Raise the open consumer's prefetch by `n`. */
   widen?(n: number): void;
+  /** An item was handed to a take that claims it: lend the consumer's sender one credit for it (see `Inbound.advance`). */
+  handed?(): void;
   /** A consumer opens. */
   opening?(): void;
   /** The consumer closes: from this side (before the items here go back), or it ended or failed. */
@@ -83,15 +85,25 @@ export class Getter<T> {
    * time (0: only an item already here). `hold`: the caller processes the item before it takes
    * again (a loop body); while it does, the consumer stays open.
    */
-  take(timeout: number | undefined, what: () => string): Promise<Delivery<T> | undefined> {
+  take(timeout: number | undefined, what: () => string, claim?: (d: Delivery<T>) => void): Promise<Delivery<T> | undefined> {
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
       return Promise.reject(new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`));
     }
     this.lastTake = performance.now();
     // The loop's usual case: an item is here and nobody waits before this take.
-    if (this.takers.size === 0 && this.ready.length > 0) return Promise.resolve(this.ready.shift());
+    if (this.takers.size === 0 && this.ready.length > 0) {
+      const d = this.ready.shift()!;
+      this.handOut(d, claim);
+      return Promise.resolve(d);
+    }
     return new Promise((resolve, reject) => {
-      const taker: Taker<T> = { resolve, reject };
+      const taker: Taker<T> = {
+        resolve: (d) => {
+          if (d) this.handOut(d, claim);
+          resolve(d);
+        },
+        reject,
+      };
       this.takers.add(taker);
       this.serve();
       if (!this.takers.has(taker)) return;
@@ -118,6 +130,17 @@ export class Getter<T> {
     this.hooks.widen?.(more);
   }
 
+  /**
+   * A claimed item (a `get()`'s, settled only at a later call) gets its credit lent back at once,
+   * so items being processed never use up the window: concurrent `get()`s cannot starve.
+   * A loop body's item keeps its credit until the body is done.
+   */
+  private handOut(d: Delivery<T>, claim: ((d: Delivery<T>) => void) | undefined): void {
+    if (!claim) return;
+    this.hooks.handed?.();
+    claim(d);
+  }
+
   /** True when an item is here, ready to be taken at once. */
   get holding(): boolean {
     return this.ready.length > 0;
@@ -142,13 +165,25 @@ export class Getter<T> {
   }
 
   /**
-   * Closes the consumer now: items here go back to the queue. Waiting takes wait for the next
-   * consumer (opened at once), unless `reopen` is false (the connection closes).
+   * A loop left: closes the consumer now (its items go back to the queue) unless another take
+   * waits or another loop body runs, which keep it (it lingers out as usual).
    */
-  closeNow(reopen = true): void {
+  leave(): void {
+    if (this.takers.size > 0 || this.holds > 0) return this.linger();
     this.stopLinger();
     this.close();
-    if (reopen && this.takers.size > 0) this.subscribe();
+  }
+
+  /** The connection closes: the consumer closes, items here go back, and waiting takes reject with `err`. */
+  shut(err: Error): void {
+    this.stopLinger();
+    this.close();
+    const takers = [...this.takers];
+    this.takers.clear();
+    for (const t of takers) {
+      clearTimeout(t.timer);
+      t.reject(err);
+    }
   }
 
   private subscribe(): void {
@@ -180,6 +215,9 @@ export class Getter<T> {
     this.current = undefined;
     this.terminal = terminal;
     this.sub = undefined;
+    // A shut-down queue: what was prefetched is not handed out (the hub dropped it, as done, when
+    // the closed channel gave it back); takes get ERR_SHUTDOWN now, as Python's get() does.
+    if (terminal.err instanceof ShutDownError) while (this.ready.shift());
     this.hooks.closing?.();
     this.serve();
   }
@@ -195,6 +233,8 @@ export class Getter<T> {
       clearTimeout(taker.timer);
       if (d) {
         taker.resolve(d);
+        // Takes still wait with nothing here: they outrun the window.
+        if (this.ready.length === 0 && this.takers.size > 0) this.widen();
         continue;
       }
       ended = true;

@@ -55,6 +55,8 @@ export class Inbound<T> {
   private terminal: { err: Error | undefined } | undefined;
   private granted = false;
   private owed = 0;
+  /** Credit lent ahead by `advance`, not to be given back by the acknowledgements to come. */
+  private advanced = 0;
   private arrived = 0;
   private done = 0;
   /** Runs once the end has arrived and every value before it has been processed. */
@@ -95,6 +97,17 @@ export class Inbound<T> {
     this.prefetch += n;
     this.batch = Math.max(1, this.prefetch >> 1);
     if (this.granted && this.port && !this.terminal) this.port.grant(n);
+  }
+
+  /**
+   * Lends the sender `n` credit now, for values handed to a reader that will process them later
+   * (a `get()` or a loop body): their acknowledgements then give none back, so what waits here
+   * unread stays within `prefetch` however many values are being processed.
+   */
+  advance(n: number): void {
+    if (!this.port || this.terminal || !this.granted) return;
+    this.advanced += n;
+    this.port.grant(n);
   }
 
   /** The channel is gone: the subscriber gets `err` after what was already received. */
@@ -362,6 +375,10 @@ export class Inbound<T> {
 
   private acknowledge(port: Port, seq: number): void {
     port.ack(seq);
+    if (this.advanced > 0) {
+      this.advanced--;
+      return;
+    }
     if (++this.owed >= this.batch) {
       port.grant(this.owed);
       this.owed = 0;

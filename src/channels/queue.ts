@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { Observable, type Observer } from 'rxjs';
-import { EndedError, InvalidArgumentError } from '../errors.js';
+import { ClosedError, EndedError, InvalidArgumentError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { DEFAULT_LINGER_MS, Getter } from './getter.js';
 import { QueueControl } from './queue-control.js';
@@ -20,8 +20,10 @@ export interface QueueOptions {
   maxBuffer?: number;
   /**
    * Items `get()`, `getNowait()` and `for await` let the hub send this handle ahead of being
-   * asked, at most (default 1,024): the consumer they share starts with a window of 32 and
-   * doubles it, up to this, each time a take finds nothing here after a window's worth came.
+   * asked, at most (default 1,024; the items `get()` took and has not settled yet, and those of
+   * running loop bodies, aside): the consumer they share starts with a window of 1 and
+   * doubles it, up to this, each time a take finds nothing here after a window's worth came (so
+   * a loop whose body is slow keeps a small one).
    */
   prefetch?: number;
   /**
@@ -36,7 +38,7 @@ export interface QueueOptions {
 /** Default prefetch of the consumer behind `get()` and `for await`: the most its window grows to. */
 export const DEFAULT_GET_PREFETCH = 1024;
 /** The window that consumer starts with; it doubles while takes outrun it, up to `prefetch`. */
-const INITIAL_GET_WINDOW = 32;
+const INITIAL_GET_WINDOW = 1;
 
 /** Options of one consumer. */
 export interface RecvOptions {
@@ -70,7 +72,13 @@ export class Queue<T> implements Observer<T> {
   private readonly taken = new Deque<Delivery<T>>();
   private ctl: QueueControl | undefined;
   /** Closing the bus counts what `get()` took as processed, and closes the consumer. */
-  private readonly settler = { drained: () => Promise.resolve(this.pull?.closeNow(false)) };
+  private readonly settler = {
+    drained: () => Promise.resolve(this.pull?.shut(new ClosedError(`queue '${this.name}': its bus was closed while a get() waited`))),
+  };
+  /** Counts an item `get()` took, when the getter hands it over (so that a close in the same turn settles it). */
+  private readonly claim = (d: Delivery<T>): void => {
+    this.taken.push(d);
+  };
 
   constructor(protected readonly bus: BusLike, readonly name: string, readonly options: QueueOptions = {}) {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
@@ -177,9 +185,8 @@ export class Queue<T> implements Observer<T> {
    */
   get(options: { timeout?: number } = {}): Promise<T> {
     this.taken.shift()?.ack();
-    return this.getter().take(options.timeout, () => `queue '${this.name}'`).then((d) => {
+    return this.getter().take(options.timeout, () => `queue '${this.name}'`, this.claim).then((d) => {
       if (!d) throw new EndedError(`queue '${this.name}' has ended and every item was taken: stop reading`);
-      this.taken.push(d);
       return d.value;
     });
   }
@@ -231,7 +238,7 @@ export class Queue<T> implements Observer<T> {
       },
       return: async () => {
         settle();
-        if (!done) getter.closeNow();
+        if (!done) getter.leave();
         done = true;
         return { value: undefined, done: true };
       },
@@ -290,6 +297,7 @@ export class Queue<T> implements Observer<T> {
       { lingerMs: this.options.lingerMs ?? DEFAULT_LINGER_MS, window: Math.min(most, INITIAL_GET_WINDOW), most },
       {
       widen: (n) => inbound?.widen(n),
+      handed: () => inbound?.advance(1),
       opening: () => this.bus.adopt(this.settler),
       closing: () => {
         // What get() took was processed by the time its handle stops asking.
@@ -365,6 +373,20 @@ export class JoinableQueue<T> extends Queue<T> {
   }
 
   /**
+   * Sends `value`, resolving once the hub holds it and counts it undone, as Python's
+   * `JoinableQueue.put` counts it before it returns: a `join()` anywhere after this waits for it.
+   * (So each put is a round trip here; `sendAll` pays one for all its values.)
+   */
+  override send(value: T): Promise<void> {
+    return super.send(value).then(() => this.flush());
+  }
+
+  /** Python's `put`: the same as `send`. */
+  override put(value: T): Promise<void> {
+    return this.send(value);
+  }
+
+  /**
    * Marks one item done; resolves once the hub counted it. Rejects with ERR_TASK_DONE when every
    * item put was already marked done (Python's `ValueError`). Await it: a rejection not handled
    * ends the process.
@@ -373,9 +395,14 @@ export class JoinableQueue<T> extends Queue<T> {
     return this.control().request<null>('taskDone').then(() => undefined);
   }
 
-  /** Resolves once every item put on the queue so far has been marked done (at once when none is pending). */
-  join(): Promise<void> {
-    return this.control().alone<null>('join').then(() => undefined);
+  /**
+   * Resolves once every item put on the queue so far has been marked done (at once when none is
+   * pending); what this handle sent without waiting (`putNowait`, the Observer side) reaches the
+   * hub first.
+   */
+  async join(): Promise<void> {
+    await this.flush();
+    await this.control().alone<null>('join');
   }
 
   /** The handle as plain data, for passing to a child process. */

@@ -61,6 +61,45 @@ describe.each(transports)('Python queue surface over $name', (transport) => {
     expect(stats('jobs')).toMatchObject({ joinable: true, unfinished: 0 });
   });
 
+  it('put() on a joinable queue resolves once the hub counts it; join() after putNowait() waits for it', async () => {
+    const q = await joinable<number>('counted');
+    await q.put(1);
+    expect(stats('counted')).toMatchObject({ unfinished: 1 });
+    q.putNowait(2);
+    const joined = track(q.join());
+    const w = await joinable<number>('counted');
+    expect([await w.get(), await w.get()]).toEqual([1, 2]);
+    await w.taskDone();
+    await w.qsize();
+    expect(joined.state).toBe('pending');
+    await w.taskDone();
+    await joined.p;
+  });
+
+  it('shutdown({ immediate }) while a worker holds items: its next get() fails, and its taskDone() for the item it took counts', async () => {
+    const q = await joinable<number>('held');
+    await q.sendAll([1, 2, 3, 4]);
+    const w = await joinable<number>('held');
+    expect(await w.get()).toBe(1);
+    const joined = q.join();
+    await q.shutdown({ immediate: true });
+    // An item already on its way to w may still come (w's connection is not q's): those it takes
+    // are its own to mark done; then its get() fails.
+    let took = 1;
+    for (;;) {
+      const err = await w.get().then(() => undefined, (e: Error) => e);
+      if (!err) {
+        took++;
+        continue;
+      }
+      expect(err).toBeInstanceOf(ShutDownError);
+      break;
+    }
+    for (let i = 0; i < took; i++) await w.taskDone();
+    await joined;
+    expect(stats('held')).toMatchObject({ unfinished: 0 });
+  });
+
   it('a name is joinable or not from its first open; taskDone() on a plain queue is refused', async () => {
     const plain = await queue<number>('plain');
     await plain.put(1);

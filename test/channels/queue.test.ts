@@ -195,7 +195,8 @@ describe.each(transports)('Queue over $name', (transport) => {
     expect(queueStats('one')).toMatchObject({ queued: 4, inflight: 0, consumers: 0 });
     expect(await c.get()).toBe(2);
     await p.end();
-    expect(await firstValueFrom((await queue<number>('one')).recv().pipe(toArray()))).toEqual([3, 4, 5]);
+    // 3 may be in c's prefetch: it comes back once c lets go, after 4 and 5 perhaps.
+    expect((await firstValueFrom((await queue<number>('one')).recv().pipe(toArray()))).sort()).toEqual([3, 4, 5]);
   });
 
   it('for await pulls the items and stops at the end', async () => {

@@ -122,8 +122,13 @@ export class QueueResource implements Resource {
     return new QueueResource(name, host, maxsize, intOption(open.o, 'producers', 1e6) ?? 1, boolOption(open.o, 'joinable') ?? false);
   }
 
+  /**
+   * Nothing uses it and it keeps no state a later open needs: no items, no undone tasks, and no
+   * end counted toward `producers` (a queue waiting for more ends stays, so that they count).
+   */
   get idle(): boolean {
-    return this.producers.size === 0 && this.consumers.size === 0 && this.controls === 0 && this.items.length === 0 && this.inflight === 0;
+    return this.producers.size === 0 && this.consumers.size === 0 && this.controls === 0 && this.items.length === 0
+      && this.inflight === 0 && this.unfinished === 0 && (this.ends === 0 || this.ended);
   }
 
   /** An ended queue is remembered after it is forgotten, so that late consumers complete. */
@@ -160,7 +165,9 @@ export class QueueResource implements Resource {
       closed: () => {
         this.controls--;
         // Its join() calls wait no more.
-        if (this.joins.some((j) => j.port === port)) this.joins = this.joins.filter((j) => j.port !== port);
+        if (this.joins.some((j) => j.port === port)) {
+          this.joins = this.joins.filter((j) => j.port !== port || (this.host.waitJoin(port.session.id, -1), false));
+        }
         this.host.maybeIdle(this);
       },
     };
@@ -183,8 +190,12 @@ export class QueueResource implements Resource {
       }
       case 'join':
         if (!this.joinable) throw this.notJoinable('join()');
+        if (this.unfinished === 0) return reply.ok(null);
+        if (!this.host.waitJoin(port.session.id, 1)) {
+          throw new LimitError('this connection has maxWaitingJoins join() calls waiting already: await some first, or raise maxWaitingJoins on the hub');
+        }
         this.joins.push({ port, reply });
-        return this.releaseJoins();
+        return;
       case 'shutdown': {
         const immediate = typeof args === 'object' && args !== null && (args as { immediate?: unknown }).immediate === true;
         this.shutdown(immediate);
@@ -203,7 +214,10 @@ export class QueueResource implements Resource {
     if (this.unfinished > 0 || this.joins.length === 0) return;
     const joins = this.joins;
     this.joins = [];
-    for (const j of joins) j.reply.ok(null);
+    for (const j of joins) {
+      this.host.waitJoin(j.port.session.id, -1);
+      j.reply.ok(null);
+    }
   }
 
   private shutDown(): ShutDownError {
@@ -400,14 +414,11 @@ export class QueueResource implements Resource {
       // Unused credit holds room, so no producer gets more than a quarter of the queue: a second
       // producer is not starved by a first that holds credit it does not use.
       const window = Math.min(PRODUCER_WINDOW, Math.max(1, Math.floor(this.maxsize / 4)));
-      // Nor in crumbs when the queue is full: while consumers will free room, a producer waits for
-      // a quarter window of it.
-      const least = this.items.length + this.inflight > 0 ? Math.max(1, Math.floor(window / 4)) : 1;
       for (const p of this.producers) {
         // Top up only once half the window is used: credit goes out in batches, not per item.
         if (p.ended || p.port.state !== 'open' || p.outstanding > window / 2) continue;
         const give = Math.min(window - p.outstanding, room);
-        if (give < least) continue;
+        if (give <= 0) continue;
         p.outstanding += give;
         this.outstanding += give;
         room -= give;

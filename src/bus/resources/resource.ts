@@ -43,6 +43,11 @@ export interface ResourceHost {
   hold(chars: number): boolean;
   /** Counts `chars` fewer held. */
   unhold(chars: number): void;
+  /**
+   * Counts one `join()` more (`1`) or less (`-1`) waiting for session `session`; false, and
+   * nothing counted, when one more would cross `maxWaitingJoins`.
+   */
+  waitJoin(session: number, delta: 1 | -1): boolean;
   /** True while the hub holds `maxQueuedChars` or more; then `then` runs once, when it holds less. */
   full(then: () => void): boolean;
 }
