@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Port, type PortHost } from '../../src/bus/port.js';
 import { Sender } from '../../src/channels/sender.js';
-import { ClosedError } from '../../src/errors.js';
+import { ClosedError, FrameTooLargeError } from '../../src/errors.js';
 
 /** Values made on demand, counting how many were pulled. */
 function counting<T>(make: (i: number) => T) {
@@ -74,6 +74,32 @@ describe('Sender acknowledgements', () => {
         expect(settled).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       },
     ), { numRuns: 300 });
+  });
+
+  it('a value refused as too large once a port is bound leaves flush() waiting for the others only', async () => {
+    // Queued before the port came (no frame size known yet), one value turns out too large for it.
+    const write = (line: string): void => {
+      if (line.length > 1024) throw new FrameTooLargeError('a line over maxLine'); // as a wire's size guard does
+    };
+    const host: PortHost = { id: 0, peer: undefined, onEnd: () => () => {}, maxLine: 1024, write, fail: () => {}, canWrite: () => true, markDirty: () => {}, release: () => {} };
+    const sender = new Sender('test');
+    const first = sender.send('a');
+    const big = sender.send('x'.repeat(4096)).then(() => 'sent', (err: Error & { code?: string }) => err.code);
+    const last = sender.send('b');
+    let flushed = false;
+    const flush = sender.flush().then(() => { flushed = true; });
+    const port = new Port(1, host);
+    port.handler = sender.handler;
+    sender.bind(port);
+    port.onCredit(10);
+    await Promise.all([first, last]);
+    expect(await big).toBe('ERR_FRAME_TOO_LARGE');
+    expect(port.sent).toBe(2);
+    port.onAck([[1, 1]]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toBe(false);
+    port.onAck([[2, 2]]);
+    await flush;
   });
 
   it('a range repeated 100,000 times ahead of a gap is held once, not per repetition', () => {
