@@ -114,7 +114,8 @@ export class Bus implements BusLike {
    * still open then, such as a `recv()`, fails with ERR_CLOSED, and so does a `get()` that waits;
    * so do the direct pipes opened through it. Resolves once closed; rejects, once closed, with
    * the failure of a channel that lost values sent on it (a `send()` that resolved, then the hub
-   * refused the value: ERR_LIMIT, ERR_SHUTDOWN...), so that no such loss goes unseen.
+   * refused the value: ERR_LIMIT, ERR_SHUTDOWN...) when no call on its handle rejected with it
+   * yet, so that no such loss goes unseen.
    */
   async close(): Promise<void> {
     const settled = await Promise.all([...this.parts].map((s) => s.drained()));

@@ -318,7 +318,10 @@ export class Queue<T> implements Observer<T> {
     this.bus.adopt(sender);
     const channel = ClientChannel.open(this.bus, 'queue', this.name, 'put', this.openOptions, {
       sender,
-      gone: () => this.bus.release(sender),
+      // One that lost values stays known to the bus, whose close() then reports the loss.
+      gone: () => {
+        if (!sender.lostValues) this.bus.release(sender);
+      },
     });
     this.lingerProducer(sender, channel);
     return sender;

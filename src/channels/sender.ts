@@ -51,6 +51,9 @@ export class Sender {
   private endSent = false;
   private endSettled = false;
   private failure: Error | undefined;
+  private lost = false;
+  /** A call (send, flush, end...) has rejected with `failure`. */
+  private reported = false;
   /**
    * Who waits for the values given before them to be acknowledged, by the sequence number of the
    * last of those values, in order.
@@ -71,6 +74,11 @@ export class Sender {
   /** True once `end()` was called or the channel failed. */
   get done(): boolean {
     return this.ending !== undefined || this.failure !== undefined;
+  }
+
+  /** True once the channel failed with values given and not acknowledged (lost), and no call has rejected with that failure yet. */
+  get lostValues(): boolean {
+    return this.lost && !this.reported;
   }
 
   /** True while open and nothing is waiting or in flight: every value given was acknowledged. */
@@ -151,7 +159,7 @@ export class Sender {
 
   /** Ends the stream after what was sent; with `err`, ends it in error. */
   end(err?: unknown): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) return Promise.reject(this.report(this.failure));
     if (this.ending) return Promise.reject(new EndedError(`${this.what} was already ended`));
     return new Promise((resolve, reject) => {
       this.ending = { err, resolve, reject };
@@ -174,8 +182,8 @@ export class Sender {
         this.push(value);
       }
     }
-    const failure = await this.drained();
-    if (failure) throw failure;
+    const failure = await this.acked();
+    if (failure) throw this.report(failure);
   }
 
   /** Queues `value` once there is room by `sendAll`'s measure (the Writable path). */
@@ -215,15 +223,28 @@ export class Sender {
    * channel's failure when one of them was not acknowledged before it.
    */
   async flush(): Promise<void> {
-    const failure = await this.drained();
-    if (failure) throw failure;
+    const failure = await this.acked();
+    if (failure) throw this.report(failure);
   }
 
   /**
    * Resolves once every value given so far is acknowledged (with undefined), or once the channel
-   * failed before that (with its failure).
+   * failed before that: with its failure when no call of this sender has rejected with it yet
+   * (what `bus.close()` reports), else with undefined.
    */
-  drained(): Promise<Error | undefined> {
+  async drained(): Promise<Error | undefined> {
+    const failure = await this.acked();
+    return failure && !this.reported ? this.report(failure) : undefined;
+  }
+
+  /** Hands `failure` to a caller: the loss is no longer unseen. */
+  private report(failure: Error): Error {
+    this.reported = true;
+    return failure;
+  }
+
+  /** Resolves once every value given so far is acknowledged, or with the failure that came first. */
+  private acked(): Promise<Error | undefined> {
     return new Promise((settle) => {
       this.drainWaiters.push({ upTo: (this.port?.sent ?? 0) + this.waiting.length, settle });
       this.checkDrained();
@@ -233,6 +254,9 @@ export class Sender {
   /** The channel is gone: everything still pending fails with `err`. */
   fail(err: Error): void {
     if (this.failure) return;
+    this.lost = this.waiting.length > 0 || this.ackedTo < (this.port?.sent ?? 0);
+    // A send still waiting, or an end, rejects with it now: its caller sees the failure.
+    if (this.waiting.peek()?.reject || (this.ending && !this.endSettled)) this.reported = true;
     this.failure = err;
     for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject?.(err);
     this.waitingChars = 0;
@@ -254,7 +278,7 @@ export class Sender {
   }
 
   private refusal(): Error | undefined {
-    if (this.failure) return this.failure;
+    if (this.failure) return this.report(this.failure);
     if (this.ending) return new EndedError(`${this.what} has ended: nothing more can be sent on it`);
     if (this.waiting.length >= this.maxBuffer) {
       return new BufferOverflowError(

@@ -413,6 +413,17 @@ describe('limits', { timeout: 20_000 }, () => {
     await other.send(big);
     await other.flush();
     expect(hub.stats().queuedChars).toBe(2 + 1000);
+    // The loss was seen (flush() rejected with it): closing the bus does not report it again.
+    await b.close();
+  });
+
+  it('values refused after their send() resolved, and never reported, make bus.close() reject', async () => {
+    await listen({ maxQueuedChars: 2_000 });
+    const b = await bus();
+    const q = b.queue<string>('unseen', { maxsize: 100 });
+    const sends = await Promise.allSettled([1, 2, 3].map(() => q.send('z'.repeat(1000))));
+    expect(sends.every((r) => r.status === 'fulfilled')).toBe(true);
+    await expect(b.close()).rejects.toMatchObject({ code: 'ERR_LIMIT' });
   });
 
   it('HubOptions are checked: a limit that is not a positive integer is ERR_INVALID_ARGUMENT', async () => {
