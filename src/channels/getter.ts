@@ -22,6 +22,8 @@ export interface GetterHooks {
   widen?(n: number): void;
   /** An item was handed to a take that claims it: lend the consumer's sender one credit for it (see `Inbound.advance`). */
   handed?(): void;
+  /** A take waits with nothing here: grant now what was lent (see `Inbound.lendNow`). */
+  starved?(): void;
   /** A consumer opens. */
   opening?(): void;
   /** The consumer closes: from this side (before the items here go back), or it ended or failed. */
@@ -108,6 +110,7 @@ export class Getter<T> {
       this.serve();
       if (!this.takers.has(taker)) return;
       this.widen();
+      this.hooks.starved?.();
       this.subscribe();
       if (!this.takers.has(taker) || timeout === undefined) return;
       taker.timer = setTimeout(() => {
@@ -234,7 +237,10 @@ export class Getter<T> {
       if (d) {
         taker.resolve(d);
         // Takes still wait with nothing here: they outrun the window.
-        if (this.ready.length === 0 && this.takers.size > 0) this.widen();
+        if (this.ready.length === 0 && this.takers.size > 0) {
+          this.widen();
+          this.hooks.starved?.();
+        }
         continue;
       }
       ended = true;

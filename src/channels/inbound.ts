@@ -57,6 +57,8 @@ export class Inbound<T> {
   private owed = 0;
   /** Credit lent ahead by `advance`, not to be given back by the acknowledgements to come. */
   private advanced = 0;
+  /** Of it, what is not granted yet (it goes in batches). */
+  private lending = 0;
   private arrived = 0;
   private done = 0;
   /** Runs once the end has arrived and every value before it has been processed. */
@@ -107,7 +109,15 @@ export class Inbound<T> {
   advance(n: number): void {
     if (!this.port || this.terminal || !this.granted) return;
     this.advanced += n;
-    this.port.grant(n);
+    // In batches, as credit given back on acknowledgements goes; `lendNow` when a reader waits.
+    if ((this.lending += n) >= this.batch) this.lendNow();
+  }
+
+  /** Grants now the credit `advance` holds back for its batch (a reader waits, with nothing here). */
+  lendNow(): void {
+    if (this.lending === 0 || !this.port || this.terminal) return;
+    this.port.grant(this.lending);
+    this.lending = 0;
   }
 
   /** The channel is gone: the subscriber gets `err` after what was already received. */

@@ -298,6 +298,7 @@ export class Queue<T> implements Observer<T> {
       {
       widen: (n) => inbound?.widen(n),
       handed: () => inbound?.advance(1),
+      starved: () => inbound?.lendNow(),
       opening: () => this.bus.adopt(this.settler),
       closing: () => {
         // What get() took was processed by the time its handle stops asking.
