@@ -84,8 +84,9 @@ export class Getter<T> {
   /**
    * Takes the next item: resolves with its delivery (to `ack()` once processed), or undefined once
    * the queue ended and drained. With `timeout` (ms), rejects with ERR_TIMEOUT when none came in
-   * time (0: only an item already here). `hold`: the caller processes the item before it takes
-   * again (a loop body); while it does, the consumer stays open.
+   * time (0: only an item already here). `claim` runs when the item is handed over, in the same
+   * turn (a `get()` counts it as taken then), and marks it as one whose credit is lent back at
+   * once (see `GetterHooks.handed`); a loop body instead calls `hold` and `unhold` around it.
    */
   take(timeout: number | undefined, what: () => string, claim?: (d: Delivery<T>) => void): Promise<Delivery<T> | undefined> {
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {

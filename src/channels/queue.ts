@@ -84,6 +84,13 @@ export class Queue<T> implements Observer<T> {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
       throw new InvalidArgumentError(`a queue name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
     }
+    const { prefetch, lingerMs } = options;
+    if (prefetch !== undefined && !(Number.isSafeInteger(prefetch) && prefetch >= 1 && prefetch <= 2 ** 30)) {
+      throw new InvalidArgumentError(`prefetch must be an integer from 1 to ${2 ** 30}, got ${prefetch}`);
+    }
+    if (lingerMs !== undefined && !(Number.isFinite(lingerMs) && lingerMs >= 0)) {
+      throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`);
+    }
     this.openOptions = {};
     if (options.maxsize !== undefined) this.openOptions.maxsize = options.maxsize;
     if (options.producers !== undefined) this.openOptions.producers = options.producers;

@@ -163,6 +163,13 @@ describe.each(transports)('Queue.get over $name', (transport) => {
     expect(await rejection(other.getNowait())).toBeInstanceOf(TimeoutError);
   });
 
+  it('a prefetch or lingerMs that is not a number in range is ERR_INVALID_ARGUMENT when the handle is made', async () => {
+    const b = await t.bus();
+    for (const options of [{ prefetch: 0 }, { prefetch: 1.5 }, { lingerMs: -1 }, { lingerMs: Number.NaN }]) {
+      expect(() => b.queue('bad', options)).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('concurrent get()s on one handle are served in the order they were called', async () => {
     const c = await queue<string>('order');
     const gets = [c.get(), c.get(), c.get()];
