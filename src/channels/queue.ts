@@ -53,13 +53,16 @@ export interface RecvOptions {
  * this producer, that is once the hub reserved room for it; while the queue is full (`maxsize`) it
  * waits. `flush()` and `end()` resolve once the hub holds every item sent before them: an item
  * whose `send()` resolved can still be lost if this process dies before that (at most the credit
- * granted, see docs/channels.md). The queue is an Observer, so `source$.subscribe(queue)` sends every value, `complete` ends this
- * producer and `error` ends the queue in error; values wait for credit in a buffer of `maxBuffer`
- * (overflow: the value is refused with ERR_BUFFER_OVERFLOW, thrown from `next`).
+ * granted, see docs/channels.md). The queue is an Observer, so `source$.subscribe(queue)` sends
+ * every value, `complete` ends this producer and `error` ends the queue in error; values wait for
+ * credit in a buffer of `maxBuffer` (overflow: the value is refused with ERR_BUFFER_OVERFLOW,
+ * thrown from `next`). A producer idle for `lingerMs` gives its credit back (it has not ended).
  *
  * Receiving: `recv()` is cold; each subscription is one consumer, with `prefetch` credit. An item
  * is done when `next` returned (or on `ack()` with `recvWithAck()`); unsubscribing gives the
  * unfinished ones back to the queue. Consumers complete once the queue has ended and drained.
+ * `get()`, `getNowait()` and `for await` share one consumer of this handle, kept open while they
+ * are used (see `get`). Python's surface besides: `qsize`, `empty`, `full`, `shutdown`.
  */
 export class Queue<T> implements Observer<T> {
   private sender: Sender | undefined;
