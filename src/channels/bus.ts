@@ -7,7 +7,8 @@ import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
 import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
-import { JoinableQueue, Queue, type QueueOptions } from './queue.js';
+import { Queue, type QueueOptions } from './queue.js';
+import { JoinableQueue } from './joinable-queue.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { Observable, type Observer } from 'rxjs';
-import { ClosedError, EndedError, InvalidArgumentError } from '../errors.js';
+import { ClosedError, EndedError, InvalidArgumentError, ProtocolError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { DEFAULT_LINGER_MS, Getter } from './getter.js';
 import { QueueControl } from './queue-control.js';
@@ -263,7 +263,7 @@ export class Queue<T> implements Observer<T> {
    * took (items another handle took count until it takes its next). A round trip to the hub.
    */
   async qsize(): Promise<number> {
-    const s = await this.control().request<{ queued: number; inflight: number }>('size');
+    const s = await this.size();
     return Math.max(0, s.queued + s.inflight - this.taken.length);
   }
 
@@ -272,10 +272,24 @@ export class Queue<T> implements Observer<T> {
     return (await this.qsize()) === 0;
   }
 
-  /** Python's `full()`: whether the hub holds `maxsize` items of this queue (a `send` would wait), as approximate. */
+  /**
+   * Python's `full()`: whether the hub holds `maxsize` items of this queue, queued or out with
+   * consumers and not processed, as approximate (credit the hub granted producers is not counted).
+   */
   async full(): Promise<boolean> {
-    const s = await this.control().request<{ queued: number; inflight: number; maxsize: number }>('size');
+    const s = await this.size();
     return s.queued + s.inflight >= s.maxsize;
+  }
+
+  /** The hub's `size` answer, checked: counts that are not non-negative integers are ERR_PROTOCOL. */
+  private async size(): Promise<{ queued: number; inflight: number; maxsize: number }> {
+    const s = await this.control().request<Record<string, unknown>>('size');
+    const count = (key: string): number => {
+      const v = s?.[key];
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+      throw new ProtocolError(`queue '${this.name}': the hub answered size with ${key} = ${String(v).slice(0, 32)}, not a count`);
+    };
+    return { queued: count('queued'), inflight: count('inflight'), maxsize: count('maxsize') };
   }
 
   /**
@@ -375,66 +389,10 @@ export class Queue<T> implements Observer<T> {
   }
 }
 
-/**
- * Python's `JoinableQueue`: a queue whose hub counts the items put and not yet marked done.
- * `taskDone()` marks one done (call it once per item taken, after processing it); `join()`
- * resolves once every item put so far is done. Across processes, as the queue itself.
- */
-export class JoinableQueue<T> extends Queue<T> {
-  constructor(bus: BusLike, name: string, options: QueueOptions = {}) {
-    super(bus, name, options);
-    this.openOptions.joinable = true;
-  }
-
-  /**
-   * Sends `value`, resolving once the hub holds it and counts it undone, as Python's
-   * `JoinableQueue.put` counts it before it returns: a `join()` anywhere after this waits for it.
-   * (So each put is a round trip here; `sendAll` pays one for all its values.)
-   */
-  override send(value: T): Promise<void> {
-    return super.send(value).then(() => this.flush());
-  }
-
-  /** Python's `put`: the same as `send`. */
-  override put(value: T): Promise<void> {
-    return this.send(value);
-  }
-
-  /**
-   * Marks one item done; resolves once the hub counted it. Rejects with ERR_TASK_DONE when every
-   * item put was already marked done (Python's `ValueError`). Await it: a rejection not handled
-   * ends the process.
-   */
-  taskDone(): Promise<void> {
-    return this.control().request<null>('taskDone').then(() => undefined);
-  }
-
-  /**
-   * Resolves once every item put on the queue so far has been marked done (at once when none is
-   * pending); what this handle sent without waiting (`putNowait`, the Observer side) reaches the
-   * hub first.
-   */
-  async join(): Promise<void> {
-    await this.flush();
-    await this.control().alone<null>('join');
-  }
-
-  /** The handle as plain data, for passing to a child process. */
-  override toJSON(): HandleDescriptor {
-    return { ...super.toJSON(), $hostbus: 'joinable-queue' };
-  }
-}
-
 registerHandleKind<Queue<unknown>>({
   name: 'queue',
-  is: (value): value is Queue<unknown> => value instanceof Queue && !(value instanceof JoinableQueue),
+  // A JoinableQueue is a Queue too: it has a kind of its own (joinable-queue.ts).
+  is: (value): value is Queue<unknown> => value instanceof Queue && value.constructor === Queue,
   describe: (queue) => queue.toJSON(),
   revive: (d, bus) => new Queue(bus, String(d.name), (d.options ?? {}) as QueueOptions),
-});
-
-registerHandleKind<JoinableQueue<unknown>>({
-  name: 'joinable-queue',
-  is: (value): value is JoinableQueue<unknown> => value instanceof JoinableQueue,
-  describe: (queue) => queue.toJSON(),
-  revive: (d, bus) => new JoinableQueue(bus, String(d.name), (d.options ?? {}) as QueueOptions),
 });

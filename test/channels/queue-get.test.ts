@@ -31,6 +31,13 @@ describe.each(transports)('Queue.get over $name', (transport) => {
     return q;
   };
   const stats = (name: string) => t.hub.stats().resources.find((r) => r.kind === 'queue' && r.name === name);
+  /** A producer handle of `name` whose `items` the hub holds. */
+  const filled = async <T>(name: string, items: T[]): Promise<Queue<T>> => {
+    const p = await queue<T>(name);
+    await p.sendAll(items);
+    await p.flush();
+    return p;
+  };
 
   it('a get() loop takes every item in order over one consumer, holding at most prefetch', async () => {
     const p = await queue<number>('loop');
@@ -70,9 +77,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('a handle that stops calling get() gives the items it holds back after lingerMs; the one it took stays taken', async () => {
-    const p = await queue<number>('linger');
-    await p.sendAll(range(1, 20));
-    await p.flush();
+    const p = await filled<number>('linger', range(1, 20));
     const slow = await queue<number>('linger', { prefetch: 8, lingerMs: 30 });
     expect(await slow.get()).toBe(1);
     await until(() => Number(stats('linger')?.inflight) >= 2, 'the slow handle to hold more than it took');
@@ -106,9 +111,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('two for await loops on one handle: a break in one leaves the other its item (no duplicate)', async () => {
-    const p = await queue<number>('two-loops');
-    await p.sendAll(range(1, 6));
-    await p.flush();
+    const p = await filled<number>('two-loops', range(1, 6));
     const c = await queue<number>('two-loops', { lingerMs: 10_000 });
     const seen: number[] = [];
     let release!: () => void;
@@ -150,9 +153,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('a get() served from what the handle holds and bus.close() in the same turn: the item counts as taken', async () => {
-    const p = await queue<number>('same-turn');
-    await p.sendAll([1, 2, 3]);
-    await p.flush();
+    const p = await filled<number>('same-turn', [1, 2, 3]);
     const c = await queue<number>('same-turn');
     expect(await c.get()).toBe(1);
     await until(() => (c as unknown as { pull: { holding: boolean } }).pull.holding, 'the handle to hold 2');
@@ -192,9 +193,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('getNowait() on a handle that holds nothing yet takes an item the hub holds, in one round trip', async () => {
-    const p = await queue<number>('nowait');
-    await p.sendAll(range(1, 5));
-    await p.flush();
+    const p = await filled<number>('nowait', range(1, 5));
     const got: number[] = [];
     for (let i = 0; i < 5; i++) {
       const c = await queue<number>('nowait');
@@ -206,9 +205,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('closing the bus counts the item get() took as processed and gives back the rest', async () => {
-    const p = await queue<number>('close');
-    await p.sendAll([1, 2, 3]);
-    await p.flush();
+    const p = await filled<number>('close', [1, 2, 3]);
     const c = await queue<number>('close', { lingerMs: 10_000 });
     expect(await c.get()).toBe(1);
     await busOf.get(c)!.close();
@@ -218,9 +215,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('for await takes prefetched items; a break gives back what was not taken at once', async () => {
-    const p = await queue<number>('iter');
-    await p.sendAll(range(1, 10));
-    await p.flush();
+    const p = await filled<number>('iter', range(1, 10));
     const c = await queue<number>('iter', { lingerMs: 10_000 });
     const got: number[] = [];
     for await (const x of c) {
@@ -233,9 +228,7 @@ describe.each(transports)('Queue.get over $name', (transport) => {
   });
 
   it('for await keeps the item of a running body past lingerMs, and holds nothing more: other handles get the rest', async () => {
-    const p = await queue<number>('body');
-    await p.sendAll(range(1, 5));
-    await p.flush();
+    const p = await filled<number>('body', range(1, 5));
     const c = await queue<number>('body', { lingerMs: 10 });
     const other = await queue<number>('body');
     for await (const x of c) {

@@ -1,11 +1,12 @@
-import { EndedError, InvalidArgumentError, LimitError, ProtocolError, ShutDownError, TaskDoneError } from '../../errors.js';
-import { Responder, type Reply } from '../responder.js';
+import { EndedError, InvalidArgumentError, LimitError, ProtocolError, ShutDownError } from '../../errors.js';
 import { Deque } from '../deque.js';
 import { InFlight } from '../in-flight.js';
 import type { SeqRange } from '../frames.js';
 import type { OpenRequest } from '../session.js';
 import type { Kind } from '../kinds.js';
 import { boolOption, intOption, sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
+import { QueueTasks } from './queue-tasks.js';
+import { serveControl, type ControlledQueue } from './queue-control-channel.js';
 
 /** Default bound of a queue, in items (held by the hub, delivered-but-unacked included). */
 export const DEFAULT_MAXSIZE = 10_000;
@@ -58,7 +59,7 @@ interface EndedQueue {
  * queue ends after `producers` producers have sent `end` (or one has ended with an error); each
  * consumer gets `end` once every item has been acknowledged.
  */
-export class QueueResource implements Resource {
+export class QueueResource implements Resource, ControlledQueue {
   readonly kind = 'queue';
   private readonly items = new Deque<string>();
   private readonly producers = new Set<Producer>();
@@ -83,13 +84,8 @@ export class QueueResource implements Resource {
   private failure: Error | undefined;
   /** `shutdown` was asked for; `immediate` too: consumers end without waiting for their items. */
   private shut: { immediate: boolean } | undefined;
-  /** Joinable: items put and not yet marked done by `taskDone`. */
-  private unfinished = 0;
-  /**
-   * `join` requests waiting for `unfinished` to reach 0: each holds one of its channel's request
-   * slots (the responder's credit), so channels bound them; those of a channel that closes go.
-   */
-  private joins: { port: Channel; reply: Reply }[] = [];
+  /** @internal Joinable: the task count and the joins waiting on it. */
+  readonly tasks: QueueTasks;
   private refillPending = false;
   private readonly refillLater = (): void => this.refill();
   private readonly unhold = (item: string): void => this.host.unhold(item.length);
@@ -100,7 +96,9 @@ export class QueueResource implements Resource {
     readonly maxsize: number,
     readonly producersToEnd: number,
     readonly joinable: boolean,
-  ) {}
+  ) {
+    this.tasks = new QueueTasks(name, joinable, host);
+  }
 
   /**
    * Creates a queue from the options of the first open. `remains` is what an ended queue of this
@@ -128,7 +126,7 @@ export class QueueResource implements Resource {
    */
   get idle(): boolean {
     return this.producers.size === 0 && this.consumers.size === 0 && this.controls === 0 && this.items.length === 0
-      && this.inflight === 0 && this.unfinished === 0 && (this.ends === 0 || this.ended);
+      && this.inflight === 0 && this.tasks.unfinished === 0 && (this.ends === 0 || this.ended);
   }
 
   /** An ended queue is remembered after it is forgotten, so that late consumers complete. */
@@ -142,7 +140,7 @@ export class QueueResource implements Resource {
       queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize,
       producers: this.producers.size, consumers: this.consumers.size, ended: this.ended,
       ends: this.ends, endsNeeded: this.producersToEnd, producersGone: this.gone,
-      joinable: this.joinable, unfinished: this.unfinished, shutdown: this.shut !== undefined,
+      joinable: this.joinable, unfinished: this.tasks.unfinished, shutdown: this.shut !== undefined,
     };
   }
 
@@ -156,68 +154,18 @@ export class QueueResource implements Resource {
     throw new InvalidArgumentError(`queue role must be "put", "get" or "ctl", not ${JSON.stringify(open.r.slice(0, 64))}`);
   }
 
-  /** A control channel: requests about the queue, answered in order. */
+  /** A control channel: requests about the queue (queue-control-channel.ts). */
   private attachControl(port: Channel): void {
-    const responder = new Responder(port, (op, args, reply) => this.request(port, op, args, reply));
     this.controls++;
-    port.handler = {
-      ...responder.handler,
-      closed: () => {
-        this.controls--;
-        // Its join() calls wait no more.
-        if (this.joins.some((j) => j.port === port)) {
-          this.joins = this.joins.filter((j) => j.port !== port || (this.host.waitJoin(port.session.id, -1), false));
-        }
-        this.host.maybeIdle(this);
-      },
-    };
-    port.opened(this.info());
-    responder.start();
+    serveControl(port, this, this.info(), () => {
+      this.controls--;
+      this.host.maybeIdle(this);
+    });
   }
 
-  private request(port: Channel, op: string, args: unknown, reply: Reply): void {
-    switch (op) {
-      case 'size':
-        return reply.ok({ queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize });
-      case 'taskDone': {
-        if (!this.joinable) throw this.notJoinable('taskDone()');
-        if (this.unfinished === 0) {
-          throw new TaskDoneError(`taskDone() on queue '${this.name}' was called more times than items were put on it: call it once per item taken`);
-        }
-        this.unfinished--;
-        reply.ok(null);
-        return this.releaseJoins();
-      }
-      case 'join':
-        if (!this.joinable) throw this.notJoinable('join()');
-        if (this.unfinished === 0) return reply.ok(null);
-        if (!this.host.waitJoin(port.session.id, 1)) {
-          throw new LimitError('this connection has maxWaitingJoins join() calls waiting already: await some first, or raise maxWaitingJoins on the hub');
-        }
-        this.joins.push({ port, reply });
-        return;
-      case 'shutdown': {
-        const immediate = typeof args === 'object' && args !== null && (args as { immediate?: unknown }).immediate === true;
-        this.shutdown(immediate);
-        return reply.ok(null);
-      }
-      default:
-        throw new InvalidArgumentError(`queue requests are size, taskDone, join and shutdown, not ${JSON.stringify(op)}`);
-    }
-  }
-
-  private notJoinable(what: string): InvalidArgumentError {
-    return new InvalidArgumentError(`${what}: queue '${this.name}' is not joinable; make it with bus.joinableQueue(name)`);
-  }
-
-  private releaseJoins(): void {
-    if (this.unfinished > 0 || this.joins.length === 0) return;
-    const joins = this.joins;
-    this.joins = [];
-    for (const j of joins) {
-      this.host.waitJoin(j.port.session.id, -1);
-      j.reply.ok(null);
-    }
+  /** @internal ControlledQueue */
+  size() {
+    return { queued: this.items.length, inflight: this.inflight, maxsize: this.maxsize };
   }
 
   private shutDown(): ShutDownError {
@@ -229,7 +177,8 @@ export class QueueResource implements Resource {
    * end with ERR_SHUTDOWN. `immediate`: what is queued is dropped (counted as done for `join`),
    * and consumers end at once, after the items already sent to them.
    */
-  private shutdown(immediate: boolean): void {
+  /** @internal ControlledQueue */
+  shutdown(immediate: boolean): void {
     if (this.shut?.immediate || (this.shut && !immediate)) return;
     this.shut = { immediate };
     const err = this.shutDown();
@@ -246,8 +195,7 @@ export class QueueResource implements Resource {
     if (immediate) {
       const dropped = this.items.length;
       for (let item = this.items.shift(); item !== undefined; item = this.items.shift()) this.host.unhold(item.length);
-      if (this.joinable) this.unfinished = Math.max(0, this.unfinished - dropped);
-      this.releaseJoins();
+      this.tasks.drop(dropped);
     }
     this.checkEnd();
     this.host.maybeIdle(this);
@@ -312,7 +260,7 @@ export class QueueResource implements Resource {
       return;
     }
     this.items.push(payload);
-    if (this.joinable) this.unfinished++;
+    this.tasks.put();
     p.outstanding--;
     this.outstanding--;
     p.port.ack(seq);
@@ -380,8 +328,7 @@ export class QueueResource implements Resource {
     if (this.shut?.immediate) {
       // Nobody takes them any more: dropped, as what was queued was, and done for join().
       for (const [, item] of back) this.host.unhold(item.length);
-      if (this.joinable) this.unfinished = Math.max(0, this.unfinished - back.length);
-      this.releaseJoins();
+      this.tasks.drop(back.length);
     } else {
       for (let k = back.length - 1; k >= 0; k--) this.items.unshift(back[k]![1]);
     }
