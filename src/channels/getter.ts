@@ -82,13 +82,19 @@ export class Getter<T> {
   }
 
   /**
-   * Takes the next item: resolves with its delivery (to `ack()` once processed), or undefined once
-   * the queue ended and drained. With `timeout` (ms), rejects with ERR_TIMEOUT when none came in
-   * time (0: only an item already here). `claim` runs when the item is handed over, in the same
-   * turn (a `get()` counts it as taken then), and marks it as one whose credit is lent back at
+   * Takes the next item: resolves with `map` of its delivery (to `ack()` once processed), or of
+   * undefined once the queue ended and drained (`map` may throw: the take then rejects with that).
+   * With `timeout` (ms), rejects with ERR_TIMEOUT when none came in time (0: only an item already
+   * here); `what` names the queue in that error. `claim` runs when the item is handed over, in the
+   * same turn (a `get()` counts it as taken then), and marks it as one whose credit is lent back at
    * once (see `GetterHooks.handed`); a loop body instead calls `hold` and `unhold` around it.
    */
-  take(timeout: number | undefined, what: () => string, claim?: (d: Delivery<T>) => void): Promise<Delivery<T> | undefined> {
+  take<R>(
+    timeout: number | undefined,
+    what: string,
+    map: (d: Delivery<T> | undefined) => R,
+    claim?: (d: Delivery<T>) => void,
+  ): Promise<R> {
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
       return Promise.reject(new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`));
     }
@@ -97,13 +103,17 @@ export class Getter<T> {
     if (this.takers.size === 0 && this.ready.length > 0) {
       const d = this.ready.shift()!;
       this.handOut(d, claim);
-      return Promise.resolve(d);
+      return Promise.resolve(map(d));
     }
     return new Promise((resolve, reject) => {
       const taker: Taker<T> = {
         resolve: (d) => {
           if (d) this.handOut(d, claim);
-          resolve(d);
+          try {
+            resolve(map(d));
+          } catch (err) {
+            reject(err);
+          }
         },
         reject,
       };
@@ -116,7 +126,7 @@ export class Getter<T> {
       if (!this.takers.has(taker) || timeout === undefined) return;
       taker.timer = setTimeout(() => {
         this.takers.delete(taker);
-        reject(new TimeoutError(`no item on ${what()} within ${timeout} ms: wait longer, or check that something puts items`));
+        reject(new TimeoutError(`no item on ${what} within ${timeout} ms: wait longer, or check that something puts items`));
         this.linger();
       }, timeout);
     });

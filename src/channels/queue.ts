@@ -30,7 +30,8 @@ export interface QueueOptions {
    * How long that consumer stays open with no `get()` waiting and no `for await` body running
    * (default 100 ms); then the items it holds go back to the queue for the other consumers. Also
    * how long this handle's producer channel stays open with nothing sent and everything
-   * acknowledged; then its credit goes back to the hub as room (it has not ended).
+   * acknowledged (checked every `lingerMs`: one to two of them); then its credit goes back to the
+   * hub as room (it has not ended).
    */
   lingerMs?: number;
 }
@@ -39,6 +40,8 @@ export interface QueueOptions {
 export const DEFAULT_GET_PREFETCH = 1024;
 /** The window that consumer starts with; it doubles while takes outrun it, up to `prefetch`. */
 const INITIAL_GET_WINDOW = 1;
+/** A `for await` take's answer: the delivery itself. */
+const same = <D>(d: D): D => d;
 
 /** Options of one consumer. */
 export interface RecvOptions {
@@ -69,14 +72,21 @@ export class Queue<T> implements Observer<T> {
   protected readonly openOptions: Record<string, unknown>;
   /** The consumer behind `get()` and `for await`, made by the first of them. */
   private pull: Getter<T> | undefined;
-  /** When this handle last sent (or flushed, or ended). */
-  private lastPut = 0;
+  /** Sends (and flushes, and ends) this handle made: an idle producer's check sees whether it moved. */
+  private puts = 0;
   /** Items `get()` took, not yet counted as processed, oldest first. */
   private readonly taken = new Deque<Delivery<T>>();
   private ctl: QueueControl | undefined;
   /** Closing the bus counts what `get()` took as processed, and closes the consumer. */
   private readonly settler = {
     drained: () => Promise.resolve(this.pull?.shut(new ClosedError(`queue '${this.name}': its bus was closed while a get() waited`))),
+  };
+  /** `queue 'NAME'`, for messages. */
+  private readonly label: string;
+  /** A `get()`'s answer: the item's value, or ERR_ENDED once the queue ended and drained. */
+  private readonly unwrap = (d: Delivery<T> | undefined): T => {
+    if (!d) throw new EndedError(`queue '${this.name}' has ended and every item was taken: stop reading`);
+    return d.value;
   };
   /** Counts an item `get()` took, when the getter hands it over (so that a close in the same turn settles it). */
   private readonly claim = (d: Delivery<T>): void => {
@@ -94,6 +104,7 @@ export class Queue<T> implements Observer<T> {
     if (lingerMs !== undefined && !(Number.isFinite(lingerMs) && lingerMs >= 0)) {
       throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`);
     }
+    this.label = `queue '${name}'`;
     this.openOptions = {};
     if (options.maxsize !== undefined) this.openOptions.maxsize = options.maxsize;
     if (options.producers !== undefined) this.openOptions.producers = options.producers;
@@ -193,12 +204,9 @@ export class Queue<T> implements Observer<T> {
    * process gives it back to the queue. Concurrent `get()`s are served in the order they were
    * called, and each settles the oldest item taken before it.
    */
-  get(options: { timeout?: number } = {}): Promise<T> {
+  get(options?: { timeout?: number }): Promise<T> {
     this.taken.shift()?.ack();
-    return this.getter().take(options.timeout, () => `queue '${this.name}'`, this.claim).then((d) => {
-      if (!d) throw new EndedError(`queue '${this.name}' has ended and every item was taken: stop reading`);
-      return d.value;
-    });
+    return this.getter().take(options?.timeout, this.label, this.unwrap, this.claim);
   }
 
   /**
@@ -237,7 +245,7 @@ export class Queue<T> implements Observer<T> {
       next: async () => {
         settle();
         if (done) return { value: undefined, done: true };
-        const d = await getter.take(undefined, () => `queue '${this.name}'`);
+        const d = await getter.take(undefined, this.label, same);
         if (!d) {
           done = true;
           return { value: undefined, done: true };
@@ -336,7 +344,7 @@ export class Queue<T> implements Observer<T> {
   }
 
   private producer(): Sender {
-    this.lastPut = performance.now();
+    this.puts++;
     if (this.sender) return this.sender;
     const sender = new Sender(`queue '${this.name}'`, this.options.maxBuffer, () => channel.close());
     this.sender = sender;
@@ -355,15 +363,18 @@ export class Queue<T> implements Observer<T> {
   /**
    * A producer that has sent nothing for `lingerMs`, with everything acknowledged, closes its
    * channel, so that the credit it holds becomes room for other producers again; the next send
-   * opens a new one. It has not ended: the queue still waits for its `end()`.
+   * opens a new one. It has not ended: the queue still waits for its `end()`. The check runs every
+   * `lingerMs` (no clock is read per send), so the channel closes one to two `lingerMs` after
+   * the last send.
    */
   private lingerProducer(sender: Sender, channel: ClientChannel): void {
     const lingerMs = this.options.lingerMs ?? DEFAULT_LINGER_MS;
+    let seen = this.puts;
     const check = (): void => {
       if (this.sender !== sender || sender.done) return;
-      const rest = this.lastPut + lingerMs - performance.now();
-      if (rest > 0 || !sender.idle) {
-        setTimeout(check, Math.max(rest, lingerMs)).unref();
+      if (this.puts !== seen || !sender.idle) {
+        seen = this.puts;
+        setTimeout(check, lingerMs).unref();
         return;
       }
       this.sender = undefined;

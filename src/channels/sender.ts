@@ -13,6 +13,9 @@ const SEND_ALL_HIGH_CHARS = 256 * 1024;
 const SEND_ALL_LOW = 256;
 const SEND_ALL_LOW_CHARS = 64 * 1024;
 
+/** What a send that went out at once answers: one settled promise for all of them. */
+const SENT: Promise<void> = Promise.resolve();
+
 interface Waiting {
   json: string;
   resolve?: () => void;
@@ -114,7 +117,7 @@ export class Sender {
     }
     const tooLarge = this.oversize(json);
     if (tooLarge) return Promise.reject(tooLarge);
-    if (this.sendNow(json)) return Promise.resolve();
+    if (this.sendNow(json)) return SENT;
     return new Promise((resolve, reject) => {
       this.waiting.push({ json, resolve, reject });
       this.waitingChars += json.length;
