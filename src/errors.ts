@@ -71,13 +71,18 @@ export class HubBusyError extends coded('ERR_HUB_BUSY') {}
 export class ShutDownError extends coded('ERR_SHUTDOWN') {}
 /** `taskDone()` was called more times than items were put on a joinable queue (Python's `ValueError`). */
 export class TaskDoneError extends coded('ERR_TASK_DONE') {}
+/**
+ * A release (or renewal) of a lock or semaphore by a handle that does not hold it: it never
+ * acquired it, released it already, or its lease expired.
+ */
+export class NotOwnerError extends coded('ERR_NOT_OWNER') {}
 
 const classes = [
   ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
   PipeBusyError, UnsupportedError, ChildProcessError, RemoteError, LimitError, HubBusyError,
-  ShutDownError, TaskDoneError,
+  ShutDownError, TaskDoneError, NotOwnerError,
 ] as const;
 
 const byCode = new Map<string, new (message: string) => HostbusError>(

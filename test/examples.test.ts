@@ -105,4 +105,18 @@ describe('examples', () => {
       'got 0', 'got 1', 'got 2', 'got 3', 'got 4', 'queue was shut down',
     ));
   });
+
+  it("lock: Python's Lock example, ten processes print 'hello world i' under one lock", async () => {
+    const out = (await example('lock')).split('\n').filter(Boolean);
+    // In the order the children got the lock, as in Python: each line whole, each i once.
+    expect(out.sort()).toEqual([...Array(10).keys()].map((i) => `hello world ${i}`).sort());
+  });
+
+  it('lock-abandoned: a holder killed with SIGKILL; the next hold is abandoned, with a larger token', async () => {
+    expect(await example('lock-abandoned')).toBe(lines(
+      'child holds the lock (token 1)',
+      'child killed while holding the lock',
+      'parent holds the lock (token 2), abandoned: true',
+    ));
+  });
 });

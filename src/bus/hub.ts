@@ -10,6 +10,7 @@ import type { Port } from './port.js';
 import { KindRegistry, type Kind } from './kinds.js';
 import { pipeKind } from './resources/pipe-resource.js';
 import { queueKind } from './resources/queue-resource.js';
+import { lockKind } from './resources/lock-resource.js';
 import type { Resource, ResourceHost } from './resources/resource.js';
 import { Session, type OpenRequest } from './session.js';
 
@@ -51,8 +52,11 @@ export interface HubOptions {
   helloTimeoutMs?: number;
   /** Most ended, forgotten queue names remembered so that a late consumer still completes (default 1,024). */
   maxEndedQueues?: number;
-  /** Most `join()` requests one connection may have waiting, over all queues (default 1,024); one more fails with ERR_LIMIT. */
-  maxWaitingJoins?: number;
+  /**
+   * Most requests one connection may have waiting on the hub's resources, over all of them: a
+   * queue's `join()`, a lock's `acquire()` (default 1,024); one more fails with ERR_LIMIT.
+   */
+  maxWaiting?: number;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
   /**
@@ -86,13 +90,13 @@ export interface HubStats {
     maxQueuedChars: number;
     maxPendingConnections: number;
     helloTimeoutMs: number;
-    maxWaitingJoins: number;
+    maxWaiting: number;
   };
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
 /** The kinds every hub knows. */
-const BUILT_IN: readonly Kind[] = [queueKind, pipeKind];
+const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind];
 
 /** The limits of a hub, with their defaults (docs/bounds.md). */
 const LIMITS = {
@@ -103,7 +107,7 @@ const LIMITS = {
   maxPendingConnections: 128,
   helloTimeoutMs: 5_000,
   maxEndedQueues: 1024,
-  maxWaitingJoins: 1024,
+  maxWaiting: 1024,
 } as const;
 
 type Limits = { -readonly [K in keyof typeof LIMITS]: number };
@@ -140,8 +144,8 @@ export class Hub implements ResourceHost {
   /** Sessions whose peer has not sent its hello yet. */
   private readonly pending = new Set<Session>();
   private readonly resources = new Map<string, Resource>();
-  /** `join()` requests waiting, per session id (bounded by maxWaitingJoins each). */
-  private readonly joinsBySession = new Map<number, number>();
+  /** Requests waiting (joins, acquires), per session id (bounded by maxWaiting each). */
+  private readonly waitingBySession = new Map<number, number>();
   /** What forgotten resources left behind, oldest first (bounded by maxEndedQueues). */
   private readonly remains = new Map<string, unknown>();
   private listener: Listener | undefined;
@@ -149,7 +153,7 @@ export class Hub implements ResourceHost {
   private readonly scheduler: SchedulerLike;
   private readonly limits: Limits;
   private readonly reached: HubStats['limits'] = {
-    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaitingJoins: 0,
+    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaiting: 0,
   };
   private held = 0;
   private readonly kinds: KindRegistry;
@@ -280,14 +284,14 @@ export class Hub implements ResourceHost {
   }
 
   /** @internal ResourceHost */
-  waitJoin(session: number, delta: 1 | -1): boolean {
-    const n = (this.joinsBySession.get(session) ?? 0) + delta;
-    if (delta > 0 && n > this.limits.maxWaitingJoins) {
-      this.reached.maxWaitingJoins++;
+  wait(session: number, delta: 1 | -1): boolean {
+    const n = (this.waitingBySession.get(session) ?? 0) + delta;
+    if (delta > 0 && n > this.limits.maxWaiting) {
+      this.reached.maxWaiting++;
       return false;
     }
-    if (n > 0) this.joinsBySession.set(session, n);
-    else this.joinsBySession.delete(session);
+    if (n > 0) this.waitingBySession.set(session, n);
+    else this.waitingBySession.delete(session);
     return true;
   }
 

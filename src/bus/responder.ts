@@ -22,9 +22,11 @@ interface Slot {
 
 /**
  * The hub's side of requests on one channel: each data frame whose header is
- * `{"id":N,"op":NAME}` is a request, handed to `serve` with its arguments (the payload); answers go
- * back in the order the requests came, whatever the order they are given in, as data frames with
- * the header `{"re":N}` (or `{"re":N,"e":ERROR}`, payload `null`). Many may be in flight: the
+ * `{"id":N,"op":NAME}` is a request, handed to `serve` with its arguments (the payload) and its id;
+ * answers go back as data frames with the header `{"re":N}` (or `{"re":N,"e":ERROR}`, payload
+ * `null`): in the order the requests came, whatever the order they are given in, or, when
+ * `ordered` is false, as soon as each is given (a lock's waiting `acquire` holds up no other
+ * answer). Many may be in flight: the
  * requester may have {@link REQUEST_WINDOW} unanswered, and credit for one more comes back with
  * each answer sent. Answers wait here for the requester's credit, so at most that many wait.
  * A request frame without that header fails the channel with ERR_PROTOCOL.
@@ -32,7 +34,11 @@ interface Slot {
 export class Responder {
   private readonly slots = new Deque<Slot>();
 
-  constructor(private readonly channel: Channel, private readonly serve: (op: string, args: unknown, reply: Reply) => void) {}
+  constructor(
+    private readonly channel: Channel,
+    private readonly serve: (op: string, args: unknown, reply: Reply, id: number) => void,
+    private readonly ordered = true,
+  ) {}
 
   /** Port handler parts for the resource's `attach`: `data` and `credit`. */
   readonly handler = {
@@ -60,12 +66,13 @@ export class Responder {
     }
     this.channel.ack(seq);
     const slot: Slot = { id };
-    this.slots.push(slot);
+    if (this.ordered) this.slots.push(slot);
     let answered = false;
     const answer = (frame: [string, string]) => {
       if (answered) return;
       answered = true;
       slot.answer = frame;
+      if (!this.ordered) this.slots.push(slot);
       this.flush();
     };
     const reply: Reply = {
@@ -79,7 +86,7 @@ export class Responder {
       fail: (err) => answer(['null', this.errorHeader(id, err)]),
     };
     try {
-      this.serve(op, JSON.parse(payload), reply);
+      this.serve(op, JSON.parse(payload), reply, id);
     } catch (err) {
       reply.fail(err);
     }

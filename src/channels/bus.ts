@@ -9,6 +9,7 @@ import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
 import { JoinableQueue } from './joinable-queue.js';
+import { Lock } from './lock.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -85,6 +86,33 @@ export class Bus implements BusLike {
    */
   joinableQueue<T>(name: string, options?: QueueOptions): JoinableQueue<T> {
     return new JoinableQueue<T>(this, name, options);
+  }
+
+  /**
+   * The lock called `name` on the hub, as Python's `Lock`: one holder at a time, released by that
+   * holder; freed (the next hold `abandoned`) when the holder's connection closes. A name is one
+   * kind of lock from its first open: opening it as another fails with ERR_OPTIONS_MISMATCH.
+   */
+  lock(name: string): Lock {
+    return new Lock(this, name, 'lock');
+  }
+
+  /** The re-entrant lock called `name`, as Python's `RLock`: its holder acquires it again, and releases as many times. */
+  rlock(name: string): Lock {
+    return new Lock(this, name, 'rlock');
+  }
+
+  /**
+   * The semaphore called `name`, as Python's `Semaphore(value)`: `value` permits (default 1), each
+   * hold owned as a lock's; a release with nothing held adds a permit.
+   */
+  semaphore(name: string, value?: number): Lock {
+    return new Lock(this, name, 'semaphore', value);
+  }
+
+  /** As `semaphore`, but a release with nothing held is ERR_NOT_OWNER (Python's `BoundedSemaphore`, released too many times). */
+  boundedSemaphore(name: string, value?: number): Lock {
+    return new Lock(this, name, 'bounded-semaphore', value);
   }
 
   /**

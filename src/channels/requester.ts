@@ -18,7 +18,8 @@ interface Pending {
  * args)` sends a data frame with the header `{"id":N,"op":NAME}` and resolves with the answer, or
  * rejects with the error the hub answered (same class and code). Requests go out in the order
  * made, as many as the hub's credit allows without waiting for answers (pipelined); the rest wait
- * here, at most `maxBuffer` of them. Answers come back in order. When the channel goes, every
+ * here, at most `maxBuffer` of them. Answers come back in order, or, when `ordered` is false, in
+ * any order (matched by id). When the channel goes, every
  * request not answered rejects with the reason (ERR_CONNECTION_LOST, ERR_CLOSED...).
  */
 export class Requester {
@@ -26,12 +27,14 @@ export class Requester {
   private nextId = 1;
   /** Requests waiting for the hub's credit, with their promises. */
   private readonly unsent = new Deque<{ json: string; header: string; pending: Pending }>();
-  /** Requests sent and not answered, in order. */
+  /** Requests sent and not answered, in order (when answers come in order). */
   private readonly pending = new Deque<Pending>();
+  /** The same, by id (when they may come in any order). */
+  private readonly byId = new Map<number, Pending>();
   private failure: Error | undefined;
   private owed = 0;
 
-  constructor(private readonly what: string, private readonly maxBuffer = 65_536) {}
+  constructor(private readonly what: string, private readonly maxBuffer = 65_536, private readonly ordered = true) {}
 
   /** Port handler for the channel this requester uses. */
   readonly handler: PortHandler = {
@@ -47,8 +50,8 @@ export class Requester {
     this.drain();
   }
 
-  /** Sends one request; resolves with its answer. Rejects, never throws. */
-  request<T>(op: string, args: unknown = null): Promise<T> {
+  /** Sends one request; resolves with its answer. Rejects, never throws. `sent` hears its id once it is made. */
+  request<T>(op: string, args: unknown = null, sent?: (id: number) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       if (this.unsent.length >= this.maxBuffer) {
@@ -68,6 +71,7 @@ export class Requester {
         return reject(err);
       }
       this.nextId++;
+      sent?.(id);
       this.unsent.push({ json, header, pending: { id, resolve: resolve as (v: unknown) => void, reject } });
       this.drain();
     });
@@ -75,7 +79,7 @@ export class Requester {
 
   /** Requests sent or waiting, not answered yet. */
   get inFlight(): number {
-    return this.pending.length + this.unsent.length;
+    return this.pending.length + this.byId.size + this.unsent.length;
   }
 
   /** Sends what waits, within credit; a request that cannot be framed rejects alone. */
@@ -91,30 +95,41 @@ export class Requester {
         continue;
       }
       port.send(json, header);
-      this.pending.push(pending);
+      if (this.ordered) this.pending.push(pending);
+      else this.byId.set(pending.id, pending);
     }
   }
 
   private answer(payload: string, seq: number, header: string | undefined): void {
     const port = this.port!;
-    const head = this.pending.peek();
     let h: { re?: unknown; e?: WireError } | undefined;
     try {
       h = header === undefined ? undefined : (JSON.parse(header) as typeof h);
     } catch {
       h = undefined;
     }
-    if (!head || h?.re !== head.id) {
-      port.fail(new ProtocolError(`${this.what}: an answer came for ${describe(h?.re)} where ${head ? `request ${head.id}` : 'no request'} was waiting`));
-      return;
+    let head: Pending | undefined;
+    if (this.ordered) {
+      head = this.pending.peek();
+      if (!head || h?.re !== head.id) {
+        port.fail(new ProtocolError(`${this.what}: an answer came for ${describe(h?.re)} where ${head ? `request ${head.id}` : 'no request'} was waiting`));
+        return;
+      }
+      this.pending.shift();
+    } else {
+      head = typeof h?.re === 'number' ? this.byId.get(h.re) : undefined;
+      if (!head) {
+        port.fail(new ProtocolError(`${this.what}: an answer came for ${describe(h?.re)}, which is no request waiting`));
+        return;
+      }
+      this.byId.delete(head.id);
     }
-    this.pending.shift();
     port.ack(seq);
     if (++this.owed >= ANSWER_WINDOW / 2) {
       port.grant(this.owed);
       this.owed = 0;
     }
-    if (h.e !== undefined) return head.reject(errorFromWire(h.e));
+    if (h?.e !== undefined) return head.reject(errorFromWire(h.e));
     let value: unknown;
     try {
       value = JSON.parse(payload);
@@ -130,5 +145,8 @@ export class Requester {
     this.failure = err;
     for (let u = this.unsent.shift(); u; u = this.unsent.shift()) u.pending.reject(err);
     for (let p = this.pending.shift(); p; p = this.pending.shift()) p.reject(err);
+    const waiting = [...this.byId.values()];
+    this.byId.clear();
+    for (const p of waiting) p.reject(err);
   }
 }

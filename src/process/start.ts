@@ -12,9 +12,7 @@ import type { Wire } from '../transport/wire.js';
 import { forget, removeOnExit } from './socket-files.js';
 import { startedName, sweepStale } from './stale-sockets.js';
 
-// Node 20 has Symbol.asyncDispose from 20.4 on; older runtimes get the registered symbol that
-// TypeScript's `await using` helpers look up.
-(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+import '../channels/dispose.js';
 
 /** Options of {@link start}. */
 export interface StartOptions {

@@ -5,7 +5,7 @@ import type { Channel, ResourceHost } from './resource.js';
 /**
  * The task count of a joinable queue (Python's `JoinableQueue`): items stored and not yet marked
  * done, and the `join` requests waiting for that count to reach 0. Each waiting join counts
- * toward its connection's `maxWaitingJoins` on the hub; those of a channel that closes go.
+ * toward its connection's `maxWaiting` on the hub; those of a channel that closes go.
  * On a queue that is not joinable, `done` and `join` are refused.
  */
 export class QueueTasks {
@@ -41,8 +41,8 @@ export class QueueTasks {
   join(port: Channel, reply: Reply): void {
     if (!this.joinable) throw this.notJoinable('join()');
     if (this.unfinished === 0) return reply.ok(null);
-    if (!this.host.waitJoin(port.session.id, 1)) {
-      throw new LimitError('this connection has maxWaitingJoins join() calls waiting already: await some first, or raise maxWaitingJoins on the hub');
+    if (!this.host.wait(port.session.id, 1)) {
+      throw new LimitError('this connection has maxWaiting join() calls waiting already: await some first, or raise maxWaiting on the hub');
     }
     this.joins.push({ port, reply });
   }
@@ -52,7 +52,7 @@ export class QueueTasks {
     if (!this.joins.some((j) => j.port === port)) return;
     const kept: { port: Channel; reply: Reply }[] = [];
     for (const j of this.joins) {
-      if (j.port === port) this.host.waitJoin(port.session.id, -1);
+      if (j.port === port) this.host.wait(port.session.id, -1);
       else kept.push(j);
     }
     this.joins = kept;
@@ -63,7 +63,7 @@ export class QueueTasks {
     const joins = this.joins;
     this.joins = [];
     for (const j of joins) {
-      this.host.waitJoin(j.port.session.id, -1);
+      this.host.wait(j.port.session.id, -1);
       j.reply.ok(null);
     }
   }

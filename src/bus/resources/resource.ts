@@ -44,10 +44,11 @@ export interface ResourceHost {
   /** Counts `chars` fewer held. */
   unhold(chars: number): void;
   /**
-   * Counts one `join()` more (`1`) or less (`-1`) waiting for session `session`; false, and
-   * nothing counted, when one more would cross `maxWaitingJoins`.
+   * Counts one request more (`1`) or less (`-1`) waiting on a resource for session `session` (a
+   * queue's `join`, a lock's `acquire`); false, and nothing counted, when one more would cross
+   * `maxWaiting`.
    */
-  waitJoin(session: number, delta: 1 | -1): boolean;
+  wait(session: number, delta: 1 | -1): boolean;
   /** True while the hub holds `maxQueuedChars` or more; then `then` runs once, when it holds less. */
   full(then: () => void): boolean;
 }

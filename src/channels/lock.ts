@@ -1,0 +1,252 @@
+import { Observable } from 'rxjs';
+import { InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
+import { ClientChannel } from './client-channel.js';
+import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
+import { Requester } from './requester.js';
+import './dispose.js';
+
+/** What a lock handle is: Python's Lock, RLock, Semaphore or BoundedSemaphore. */
+export type LockType = 'lock' | 'rlock' | 'semaphore' | 'bounded-semaphore';
+
+/** How long a lock handle keeps its channel with nothing held or asked (ms). */
+const LINGER_MS = 100;
+
+/** Options of `acquire()`. */
+export interface AcquireOptions {
+  /** Give up after this many ms: the acquire rejects with ERR_TIMEOUT (0: only if free now). */
+  timeout?: number;
+  /** Give up when this signal aborts: the acquire rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** The hold expires this many ms after it is granted unless renewed (`hold.renew()`). */
+  lease?: number;
+}
+
+/**
+ * One grant of a lock or semaphore, to the handle that acquired it. `token` grows with every
+ * grant of that lock, across holders: a fencing token. `abandoned` is true when the permit came
+ * from a holder that went without releasing (its process died, its lease ran out): what the lock
+ * protects may be half-written.
+ */
+export interface Hold extends AsyncDisposable {
+  readonly token: number;
+  readonly abandoned: boolean;
+  /** Releases this hold; ERR_NOT_OWNER if it is gone already (released, or its lease ran out). */
+  release(): Promise<void>;
+  /** Starts the hold's lease again (with `lease` ms, if given); ERR_NOT_OWNER once it expired. */
+  renew(lease?: number): Promise<void>;
+}
+
+interface Granted {
+  token: number;
+  abandoned: boolean;
+}
+
+/**
+ * A lock or semaphore held by the hub, as Python's `multiprocessing.Lock`, `RLock`, `Semaphore`
+ * and `BoundedSemaphore`, across processes. The holder is this handle: two handles, in one process
+ * or two, are two owners. Waiters are served first come, first served. When the holder's
+ * connection closes (its process dies, even by SIGKILL), the hub frees what it held and the next
+ * hold says `abandoned`. Requests are pipelined on one channel, opened on first use and closed
+ * after 100 ms with nothing held or waiting.
+ */
+export class Lock {
+  private channel: { requester: Requester; channel: ClientChannel } | undefined;
+  private idle: NodeJS.Timeout | undefined;
+  /** Holds of this handle, by token (an RLock's one hold counts its depth). */
+  private readonly holds = new Map<number, { hold: Hold; depth: number }>();
+  private readonly openOptions: Record<string, unknown>;
+
+  constructor(private readonly bus: BusLike, readonly name: string, readonly type: LockType = 'lock', readonly value?: number) {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
+      throw new InvalidArgumentError(`a lock's name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
+    }
+    if (!['lock', 'rlock', 'semaphore', 'bounded-semaphore'].includes(type)) {
+      throw new InvalidArgumentError(`a lock's type is lock, rlock, semaphore or bounded-semaphore, got ${String(type).slice(0, 32)}`);
+    }
+    const semaphore = type === 'semaphore' || type === 'bounded-semaphore';
+    if (semaphore && !(value === undefined || (Number.isSafeInteger(value) && value >= 0 && value <= 2 ** 30))) {
+      throw new InvalidArgumentError(`a semaphore's value is an integer from 0 to ${2 ** 30}, got ${value}`);
+    }
+    this.openOptions = semaphore && value !== undefined ? { type, value } : { type };
+  }
+
+  /**
+   * Waits for the lock (first come, first served) and resolves with the hold. Rejects with
+   * ERR_TIMEOUT once `timeout` passed, with the signal's reason once it aborted; neither leaves
+   * anything held. An RLock's holder re-enters at once (the same token; as many releases needed).
+   */
+  acquire(options: AcquireOptions = {}): Promise<Hold> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let id = 0;
+    let aborted = false;
+    const asked = this.request<Granted | null>('acquire', { timeout: options.timeout, lease: options.lease }, (made) => (id = made));
+    if (!signal) return asked.then((g) => this.held(g));
+    return new Promise<Hold>((resolve, reject) => {
+      const onAbort = () => {
+        aborted = true;
+        reject(signal.reason);
+        // Leave the line; a grant that crossed the cancel on the way is given back.
+        void this.request('cancel', { id }).catch(() => undefined);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      asked.then(
+        (g) => {
+          signal.removeEventListener('abort', onAbort);
+          if (!aborted) return resolve(this.held(g));
+          if (g) void this.request('release', { token: g.token }).catch(() => undefined);
+        },
+        (err: Error) => {
+          signal.removeEventListener('abort', onAbort);
+          if (!aborted) reject(err);
+        },
+      );
+    });
+  }
+
+  /** Python's `acquire(block=False)`: the hold if the lock is free now, else undefined. */
+  tryAcquire(options: { lease?: number } = {}): Promise<Hold | undefined> {
+    return this.request<Granted | null>('acquire', { wait: false, lease: options.lease }).then((g) => (g ? this.held(g) : undefined));
+  }
+
+  /**
+   * Releases this handle's oldest hold (an RLock's: one level of it). With nothing held, a
+   * Semaphore gets one more permit (as Python's `release()`); a Lock, RLock or BoundedSemaphore
+   * rejects with ERR_NOT_OWNER.
+   */
+  release(): Promise<void> {
+    return this.request<{ token: number | null; depth: number }>('release', {}).then((r) => this.released(r));
+  }
+
+  /** Runs `fn` holding the lock; releases when it returns or throws, and settles as it did. */
+  async withLock<R>(fn: () => R | Promise<R>, options: AcquireOptions = {}): Promise<R> {
+    const hold = await this.acquire(options);
+    try {
+      return await fn();
+    } finally {
+      await hold.release();
+    }
+  }
+
+  /** An Observable that acquires on subscribe, emits the hold, and releases on unsubscribe (or if it never came, leaves the line). */
+  acquire$(options: Omit<AcquireOptions, 'signal'> = {}): Observable<Hold> {
+    return new Observable<Hold>((subscriber) => {
+      const ac = new AbortController();
+      let hold: Hold | undefined;
+      this.acquire({ ...options, signal: ac.signal }).then(
+        (h) => {
+          hold = h;
+          subscriber.next(h);
+        },
+        (err) => {
+          if (!ac.signal.aborted) subscriber.error(err);
+        },
+      );
+      return () => {
+        if (hold) void hold.release().catch(() => undefined);
+        else ac.abort();
+      };
+    });
+  }
+
+  /** Whether anyone holds every permit now (a round trip; as Python's `locked()`). */
+  async locked(): Promise<boolean> {
+    return (await this.state()).available === 0;
+  }
+
+  /** Permits free now (Python's `Semaphore.get_value()`; a round trip). */
+  async getValue(): Promise<number> {
+    return (await this.state()).available;
+  }
+
+  /** The handle as plain data, for passing to a child process. */
+  toJSON(): HandleDescriptor {
+    return { $hostbus: 'lock', address: this.bus.addressSpec(), name: this.name, type: this.type, ...(this.value === undefined ? {} : { value: this.value }) };
+  }
+
+  private async state(): Promise<{ available: number }> {
+    const s = await this.request<{ available?: unknown }>('state');
+    const available = s?.available;
+    if (typeof available !== 'number' || !Number.isSafeInteger(available) || available < 0) {
+      throw new ProtocolError(`lock '${this.name}': the hub answered state with available = ${String(available).slice(0, 32)}, not a count`);
+    }
+    return { available };
+  }
+
+  /** The hold for a grant (an RLock's re-entry adds a level to the hold it has). */
+  private held(g: Granted | null): Hold {
+    if (!g || typeof g.token !== 'number') throw new ProtocolError(`lock '${this.name}': the hub answered acquire with no token`);
+    const mine = this.holds.get(g.token);
+    if (mine) {
+      mine.depth++;
+      return mine.hold;
+    }
+    const token = g.token;
+    const hold: Hold = {
+      token,
+      abandoned: g.abandoned === true,
+      release: () => this.request<{ token: number | null; depth: number }>('release', { token }).then((r) => this.released(r)),
+      renew: (lease?: number) => this.request<null>('renew', { token, lease }).then(() => undefined),
+      [Symbol.asyncDispose]: () => (this.holds.has(token) ? hold.release() : Promise.resolve()),
+    };
+    this.holds.set(token, { hold, depth: 1 });
+    return hold;
+  }
+
+  private released(r: { token: number | null; depth: number }): void {
+    if (r?.token === null || r?.token === undefined) return;
+    const mine = this.holds.get(r.token);
+    if (mine && r.depth === 0) this.holds.delete(r.token);
+    else if (mine) mine.depth = r.depth;
+    this.linger();
+  }
+
+  private request<T>(op: string, args: unknown = null, sent?: (id: number) => void): Promise<T> {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+    const open = (this.channel ??= this.open());
+    const asked = open.requester.request<T>(op, args, sent);
+    asked.then(() => this.linger(), (err) => {
+      // A hold this handle thought it had is gone at the hub (its lease ran out).
+      if (err instanceof NotOwnerError && args && typeof (args as { token?: unknown }).token === 'number') this.holds.delete((args as { token: number }).token);
+      this.linger();
+    });
+    return asked;
+  }
+
+  private open(): { requester: Requester; channel: ClientChannel } {
+    const requester = new Requester(`lock '${this.name}'`, 65_536, false);
+    const parts = { requester, channel: undefined as unknown as ClientChannel };
+    parts.channel = ClientChannel.open(this.bus, 'lock', this.name, 'hold', this.openOptions, {
+      requester,
+      gone: () => {
+        if (this.channel !== parts) return;
+        this.channel = undefined;
+        // The hub freed what this channel held.
+        this.holds.clear();
+      },
+    });
+    return parts;
+  }
+
+  /** Closes the channel once nothing is held or asked for `LINGER_MS`. */
+  private linger(): void {
+    const open = this.channel;
+    if (!open || this.idle || this.holds.size > 0 || open.requester.inFlight > 0) return;
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      if (this.channel === open && this.holds.size === 0 && open.requester.inFlight === 0) {
+        this.channel = undefined;
+        open.channel.close();
+      }
+    }, LINGER_MS);
+    this.idle.unref();
+  }
+}
+
+registerHandleKind<Lock>({
+  name: 'lock',
+  is: (value): value is Lock => value instanceof Lock,
+  describe: (lock) => lock.toJSON(),
+  revive: (d, bus) => new Lock(bus, String(d.name), String(d.type ?? 'lock') as LockType, typeof d.value === 'number' ? d.value : undefined),
+});
