@@ -14,7 +14,7 @@ const expectedNames = [
   'ClosedError', 'TimeoutError', 'EndedError', 'BufferOverflowError', 'AuthError', 'VersionError',
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
   'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError', 'LimitError', 'HubBusyError',
-  'ShutDownError', 'TaskDoneError',
+  'ShutDownError', 'TaskDoneError', 'NotOwnerError',
 ];
 
 describe('error classes', () => {
@@ -86,6 +86,7 @@ describe('error classes', () => {
       HubBusyError: 'ERR_HUB_BUSY',
       ShutDownError: 'ERR_SHUTDOWN',
       TaskDoneError: 'ERR_TASK_DONE',
+      NotOwnerError: 'ERR_NOT_OWNER',
     });
   });
 

@@ -32,7 +32,7 @@ export interface HubOptions {
    * where it enters, at a cost in throughput (docs/benchmarks.md).
    */
   trustChecked?: boolean;
-  /** Kinds of resource this hub knows besides the built-in ones (queue, pipe): see docs/architecture.md, "Adding a kind". */
+  /** Kinds of resource this hub knows besides the built-in ones (queue, pipe, lock): see docs/architecture.md, "Adding a kind". */
   kinds?: readonly Kind[];
   /** Most connections served at once (default 1,024); one more gets a session error ERR_LIMIT and is closed. */
   maxConnections?: number;

@@ -122,6 +122,19 @@ describe.each(transports)('locks over $name', (transport) => {
     await again.release();
   });
 
+  it('an abandoned permit is remembered while no handle is open on the lock', async () => {
+    const [a, b] = await Promise.all([t.bus(), t.bus()]);
+    const dead = await a.lock('alone').acquire();
+    a.destroy();
+    await until(() => stats('alone')?.holders === 0, 'the hold freed');
+    // No channel is on the lock now; it is kept until the abandoned permit was granted.
+    expect(stats('alone')?.abandoned).toBe(1);
+    const hold = await b.lock('alone').acquire();
+    expect(hold.abandoned).toBe(true);
+    expect(hold.token).toBeGreaterThan(dead.token);
+    await hold.release();
+  });
+
   it('a waiter whose connection closes leaves the line', async () => {
     const [a, b, c] = await Promise.all([t.bus(), t.bus(), t.bus()]);
     const hold = await a.lock('leave').acquire();

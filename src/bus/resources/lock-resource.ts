@@ -101,9 +101,9 @@ class LockResource implements Resource {
     this.available = options.value;
   }
 
-  /** Forgotten only when nobody uses it and its permits are as created (a signalled semaphore is kept). */
+  /** Forgotten only when nobody uses it and its permits are as made, none abandoned (a signalled semaphore, an abandoned permit are kept). */
   get idle(): boolean {
-    return this.owners.size === 0 && this.holds.size === 0 && this.available === this.options.value;
+    return this.owners.size === 0 && this.holds.size === 0 && this.available === this.options.value && this.abandoned === 0;
   }
 
   stats() {
