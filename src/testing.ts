@@ -18,7 +18,9 @@ export interface MemoryHub {
 
 /**
  * Makes a hub that lives in memory. Create it inside `TestScheduler.run` (or pass `scheduler`)
- * for virtual time; outside, it runs on the real asap scheduler.
+ * for virtual time; outside, it runs on the real asap scheduler. The timers of its resources (a
+ * lock's timeouts and leases) run on `scheduler` when one is given, else on Node's timers: pass
+ * `{ scheduler: asapScheduler }` inside `TestScheduler.run` to put them on the virtual clock.
  */
 export function memoryHub(options: HubOptions = {}): MemoryHub {
   const hub = new Hub(options);

@@ -95,6 +95,15 @@ export interface HubStats {
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
+/** Runs scheduled work of a resource: what escapes it is a defect, reported, never fatal to the hub. */
+function guarded(work: () => void): void {
+  try {
+    work();
+  } catch (err) {
+    process.emitWarning(`hostbus hub: scheduled work failed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
+  }
+}
+
 /** The kinds every hub knows. */
 const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind];
 
@@ -261,14 +270,19 @@ export class Hub implements ResourceHost {
 
   /** @internal ResourceHost */
   defer(work: () => void): void {
-    this.scheduler.schedule(() => {
-      try {
-        work();
-      } catch (err) {
-        // Resources fail their own channels; what escapes them is a defect, reported, never fatal to the hub.
-        process.emitWarning(`hostbus hub: deferred work failed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
-      }
-    });
+    this.scheduler.schedule(() => guarded(work));
+  }
+
+  /** @internal ResourceHost */
+  later(ms: number, work: () => void): () => void {
+    if (this.options.scheduler) {
+      const action = this.options.scheduler.schedule(() => guarded(work), ms);
+      return () => action.unsubscribe();
+    }
+    // A timer never keeps the process alive by itself: the hub's listener does, if it should.
+    const timer = setTimeout(() => guarded(work), ms);
+    timer.unref();
+    return () => clearTimeout(timer);
   }
 
   /** @internal ResourceHost */

@@ -41,6 +41,12 @@ interface Granted {
   abandoned: boolean;
 }
 
+/** The hub's answer to a release: that hold's token (null: a semaphore's added permit) and the depth left. */
+interface Released {
+  token: number | null;
+  depth: number;
+}
+
 /**
  * A lock or semaphore held by the hub, as Python's `multiprocessing.Lock`, `RLock`, `Semaphore`
  * and `BoundedSemaphore`, across processes. The holder is this handle: two handles, in one process
@@ -78,29 +84,18 @@ export class Lock {
   acquire(options: AcquireOptions = {}): Promise<Hold> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let id = 0;
-    let aborted = false;
-    const asked = this.request<Granted | null>('acquire', { timeout: options.timeout, lease: options.lease }, (made) => (id = made));
-    if (!signal) return asked.then((g) => this.held(g));
     return new Promise<Hold>((resolve, reject) => {
+      let cancel = (): void => undefined;
       const onAbort = () => {
-        aborted = true;
-        reject(signal.reason);
-        // Leave the line; a grant that crossed the cancel on the way is given back.
-        void this.request('cancel', { id }).catch(() => undefined);
+        cancel();
+        reject(signal!.reason);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      asked.then(
-        (g) => {
-          signal.removeEventListener('abort', onAbort);
-          if (!aborted) return resolve(this.held(g));
-          if (g) void this.request('release', { token: g.token }).catch(() => undefined);
-        },
-        (err: Error) => {
-          signal.removeEventListener('abort', onAbort);
-          if (!aborted) reject(err);
-        },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      cancel = this.acquiring(options, (err, hold) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(hold!);
+      });
     });
   }
 
@@ -115,7 +110,7 @@ export class Lock {
    * rejects with ERR_NOT_OWNER.
    */
   release(): Promise<void> {
-    return this.request<{ token: number | null; depth: number }>('release', {}).then((r) => this.released(r));
+    return this.request<Released>('release', {}).then((r) => this.released(r));
   }
 
   /** Runs `fn` holding the lock; releases when it returns or throws, and settles as it did. */
@@ -128,24 +123,58 @@ export class Lock {
     }
   }
 
-  /** An Observable that acquires on subscribe, emits the hold, and releases on unsubscribe (or if it never came, leaves the line). */
+  /**
+   * Acquires on subscribe, emits the hold, and releases it on unsubscribe; unsubscribed before
+   * the grant, it leaves the line. Errors as `acquire` rejects. No promise is involved, so it runs
+   * in virtual time in marble tests.
+   */
   acquire$(options: Omit<AcquireOptions, 'signal'> = {}): Observable<Hold> {
     return new Observable<Hold>((subscriber) => {
-      const ac = new AbortController();
       let hold: Hold | undefined;
-      this.acquire({ ...options, signal: ac.signal }).then(
-        (h) => {
-          hold = h;
-          subscriber.next(h);
-        },
-        (err) => {
-          if (!ac.signal.aborted) subscriber.error(err);
-        },
-      );
+      const cancel = this.acquiring(options, (err, h) => {
+        if (err) return subscriber.error(err);
+        hold = h!;
+        subscriber.next(hold);
+      });
       return () => {
-        if (hold) void hold.release().catch(() => undefined);
-        else ac.abort();
+        if (hold) this.releaseNow(hold.token);
+        else cancel();
       };
+    });
+  }
+
+  /**
+   * Asks for the lock; `done` runs once with the hold or the error. The returned function gives
+   * up (before `done` ran): the acquire leaves the line, and a grant that crossed it is released.
+   */
+  private acquiring(options: Omit<AcquireOptions, 'signal'>, done: (err: Error | undefined, hold?: Hold) => void): () => void {
+    let state: 'asking' | 'settled' | 'cancelled' = 'asking';
+    const id = this.ask<Granted | null>('acquire', { timeout: options.timeout, lease: options.lease }, (err, g) => {
+      if (state === 'cancelled') {
+        if (g) this.releaseNow(g.token);
+        return;
+      }
+      state = 'settled';
+      if (err) return done(err);
+      let hold: Hold;
+      try {
+        hold = this.held(g ?? null);
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(undefined, hold);
+    });
+    return () => {
+      if (state !== 'asking') return;
+      state = 'cancelled';
+      if (id !== 0) this.ask('cancel', { id }, () => undefined);
+    };
+  }
+
+  /** Releases the hold `token` without a promise (a teardown's, a cancelled grant's); errors are dropped. */
+  private releaseNow(token: number): void {
+    this.ask<Released>('release', { token }, (err, r) => {
+      if (!err && r) this.released(r);
     });
   }
 
@@ -185,7 +214,7 @@ export class Lock {
     const hold: Hold = {
       token,
       abandoned: g.abandoned === true,
-      release: () => this.request<{ token: number | null; depth: number }>('release', { token }).then((r) => this.released(r)),
+      release: () => this.request<Released>('release', { token }).then((r) => this.released(r)),
       renew: (lease?: number) => this.request<null>('renew', { token, lease }).then(() => undefined),
       [Symbol.asyncDispose]: () => (this.holds.has(token) ? hold.release() : Promise.resolve()),
     };
@@ -193,7 +222,7 @@ export class Lock {
     return hold;
   }
 
-  private released(r: { token: number | null; depth: number }): void {
+  private released(r: Released): void {
     if (r?.token === null || r?.token === undefined) return;
     const mine = this.holds.get(r.token);
     if (mine && r.depth === 0) this.holds.delete(r.token);
@@ -201,17 +230,27 @@ export class Lock {
     this.linger();
   }
 
-  private request<T>(op: string, args: unknown = null, sent?: (id: number) => void): Promise<T> {
+  private request<T>(op: string, args: unknown = null): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.ask<T>(op, args, (err, value) => (err ? reject(err) : resolve(value as T)));
+    });
+  }
+
+  /** Sends `op` on this handle's channel (opened if need be); `done` runs once with the answer. Returns the request id. */
+  private ask<T>(op: string, args: unknown, done: (err: Error | undefined, value?: T) => void): number {
     clearTimeout(this.idle);
     this.idle = undefined;
     const open = (this.channel ??= this.open());
-    const asked = open.requester.request<T>(op, args, sent);
-    asked.then(() => this.linger(), (err) => {
+    return open.requester.call<T>(op, args, (err, value) => {
       // A hold this handle thought it had is gone at the hub (its lease ran out).
-      if (err instanceof NotOwnerError && args && typeof (args as { token?: unknown }).token === 'number') this.holds.delete((args as { token: number }).token);
-      this.linger();
+      const token = (args as { token?: unknown } | null)?.token;
+      if (err instanceof NotOwnerError && typeof token === 'number') this.holds.delete(token);
+      try {
+        done(err, value);
+      } finally {
+        this.linger();
+      }
     });
-    return asked;
   }
 
   private open(): { requester: Requester; channel: ClientChannel } {

@@ -50,31 +50,41 @@ export class Requester {
     this.drain();
   }
 
-  /** Sends one request; resolves with its answer. Rejects, never throws. `sent` hears its id once it is made. */
-  request<T>(op: string, args: unknown = null, sent?: (id: number) => void): Promise<T> {
+  /** Sends one request; resolves with its answer. Rejects, never throws. */
+  request<T>(op: string, args: unknown = null): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      if (this.unsent.length >= this.maxBuffer) {
-        return reject(new BufferOverflowError(`${this.what}: ${this.maxBuffer} requests wait for the hub's credit: await some first`));
-      }
-      if (typeof op !== 'string' || op.length === 0 || op.length > 64) {
-        return reject(new InvalidArgumentError(`${this.what}: an operation's name is 1 to 64 characters, got ${typeof op === 'string' ? op.length : typeof op}`));
-      }
-      const id = this.nextId;
-      const header = `{"id":${id},"op":${JSON.stringify(op)}}`;
-      let json: string;
-      try {
-        json = encodeValue(args);
-        // Header and arguments must fit one frame together; checked again when sent, if not bound yet.
-        this.port?.checkPayload(json + header);
-      } catch (err) {
-        return reject(err);
-      }
-      this.nextId++;
-      sent?.(id);
-      this.unsent.push({ json, header, pending: { id, resolve: resolve as (v: unknown) => void, reject } });
-      this.drain();
+      this.call<T>(op, args, (err, value) => (err ? reject(err) : resolve(value as T)));
     });
+  }
+
+  /**
+   * Sends one request, with no promise: `done` runs once with the error or the answer (at once,
+   * for a request refused before it is sent). Returns the request's id (0 when refused).
+   */
+  call<T>(op: string, args: unknown, done: (err: Error | undefined, value?: T) => void): number {
+    const resolve = (value: unknown) => done(undefined, value as T);
+    const reject = (err: Error) => done(err);
+    if (this.failure) return reject(this.failure), 0;
+    if (this.unsent.length >= this.maxBuffer) {
+      return reject(new BufferOverflowError(`${this.what}: ${this.maxBuffer} requests wait for the hub's credit: await some first`)), 0;
+    }
+    if (typeof op !== 'string' || op.length === 0 || op.length > 64) {
+      return reject(new InvalidArgumentError(`${this.what}: an operation's name is 1 to 64 characters, got ${typeof op === 'string' ? op.length : typeof op}`)), 0;
+    }
+    const id = this.nextId;
+    const header = `{"id":${id},"op":${JSON.stringify(op)}}`;
+    let json: string;
+    try {
+      json = encodeValue(args);
+      // Header and arguments must fit one frame together; checked again when sent, if not bound yet.
+      this.port?.checkPayload(json + header);
+    } catch (err) {
+      return reject(err as Error), 0;
+    }
+    this.nextId++;
+    this.unsent.push({ json, header, pending: { id, resolve, reject } });
+    this.drain();
+    return id;
   }
 
   /** Requests sent or waiting, not answered yet. */

@@ -31,7 +31,10 @@ interface Hold {
   owner: Channel;
   /** Acquires of an RLock by its owner not yet released. */
   depth: number;
-  lease?: NodeJS.Timeout;
+  /** Its lease, in ms, if it has one. */
+  term?: number;
+  /** Cancels its lease timer. */
+  lease?: () => void;
 }
 
 interface Waiter {
@@ -39,7 +42,8 @@ interface Waiter {
   id: number;
   reply: Reply;
   lease: number | undefined;
-  timer?: NodeJS.Timeout;
+  /** Cancels its timeout. */
+  timer?: () => void;
 }
 
 function readOptions(open: OpenRequest): { type: LockType; value: number } {
@@ -170,10 +174,10 @@ class LockResource implements Resource {
     }
     const waiter: Waiter = { owner, id, reply, lease };
     if (timeout !== undefined) {
-      waiter.timer = setTimeout(() => {
+      waiter.timer = this.host.later(timeout, () => {
         if (!this.leave(waiter)) return;
         reply.fail(this.timedOut(timeout));
-      }, timeout);
+      });
     }
     this.waiters.push(waiter);
   }
@@ -193,9 +197,11 @@ class LockResource implements Resource {
     return { token: hold.token, abandoned };
   }
 
+  /** The hold expires `ms` from now (a lease given before is replaced). */
   private lease(hold: Hold, ms: number): void {
-    clearTimeout(hold.lease);
-    hold.lease = setTimeout(() => this.free(hold, true), ms);
+    hold.lease?.();
+    hold.lease = this.host.later(ms, () => this.free(hold, true));
+    hold.term = ms;
   }
 
   /** The oldest hold of `owner`, if any. */
@@ -240,9 +246,9 @@ class LockResource implements Resource {
     const token = args.token;
     const hold = typeof token === 'number' ? this.holds.get(token) : undefined;
     if (!hold || hold.owner !== owner) throw new NotOwnerError(this.notOwned(token));
-    if (lease === undefined && !hold.lease) throw new InvalidArgumentError(`the hold with token ${hold.token} has no lease to renew: give lease (ms)`);
-    if (lease !== undefined) this.lease(hold, lease);
-    else hold.lease!.refresh();
+    const term = lease ?? hold.term;
+    if (term === undefined) throw new InvalidArgumentError(`the hold with token ${hold.token} has no lease to renew: give lease (ms)`);
+    this.lease(hold, term);
     return null;
   }
 
@@ -262,7 +268,7 @@ class LockResource implements Resource {
     const at = this.waiters.indexOf(waiter);
     if (at < 0) return false;
     this.waiters.splice(at, 1);
-    clearTimeout(waiter.timer);
+    waiter.timer?.();
     this.host.wait(waiter.owner.session.id, -1);
     return true;
   }
@@ -270,7 +276,7 @@ class LockResource implements Resource {
   private free(hold: Hold, abandoned: boolean): void {
     if (this.holds.get(hold.token) !== hold) return;
     this.holds.delete(hold.token);
-    clearTimeout(hold.lease);
+    hold.lease?.();
     this.available++;
     if (abandoned) this.abandoned++;
     this.serveWaiters();
@@ -280,7 +286,7 @@ class LockResource implements Resource {
   private serveWaiters(): void {
     while (this.available > 0 && this.waiters.length > 0) {
       const w = this.waiters.shift()!;
-      clearTimeout(w.timer);
+      w.timer?.();
       this.host.wait(w.owner.session.id, -1);
       w.reply.ok(this.grant(w.owner, w.lease));
     }
@@ -292,7 +298,7 @@ class LockResource implements Resource {
     this.owners.delete(channel);
     for (const w of this.waiters) {
       if (w.owner !== channel) continue;
-      clearTimeout(w.timer);
+      w.timer?.();
       this.host.wait(channel.session.id, -1);
     }
     this.waiters = this.waiters.filter((w) => w.owner !== channel);

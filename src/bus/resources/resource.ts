@@ -37,6 +37,11 @@ export interface Resource {
 export interface ResourceHost {
   /** Runs `work` once at the end of the current scheduler turn (coalescing repeated calls is the caller's job); what it throws is reported, not thrown. */
   defer(work: () => void): void;
+  /**
+   * Runs `work` in `ms` milliseconds on the hub's scheduler (virtual time in marble tests); what it
+   * throws is reported, not thrown. The returned function cancels it.
+   */
+  later(ms: number, work: () => void): () => void;
   /** The resource may have become idle. */
   maybeIdle(resource: Resource): void;
   /** Counts `chars` more held by this hub's resources; false, and nothing counted, when that would cross `maxQueuedChars`. */
