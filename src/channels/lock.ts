@@ -1,15 +1,11 @@
 import { Observable } from 'rxjs';
 import { InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
-import { ClientChannel } from './client-channel.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
-import { Requester } from './requester.js';
+import { RequestChannel } from './request-channel.js';
 import './dispose.js';
 
 /** What a lock handle is: Python's Lock, RLock, Semaphore or BoundedSemaphore. */
 export type LockType = 'lock' | 'rlock' | 'semaphore' | 'bounded-semaphore';
-
-/** How long a lock handle keeps its channel with nothing held or asked (ms). */
-const LINGER_MS = 100;
 
 /** Options of `acquire()`. */
 export interface AcquireOptions {
@@ -56,11 +52,10 @@ interface Released {
  * after 100 ms with nothing held or waiting.
  */
 export class Lock {
-  private channel: { requester: Requester; channel: ClientChannel } | undefined;
-  private idle: NodeJS.Timeout | undefined;
+  /** Its channel: one owner at the hub, kept open while this handle holds something. */
+  private readonly channel: RequestChannel;
   /** Holds of this handle, by token (an RLock's one hold counts its depth). */
   private readonly holds = new Map<number, { hold: Hold; depth: number }>();
-  private readonly openOptions: Record<string, unknown>;
 
   constructor(private readonly bus: BusLike, readonly name: string, readonly type: LockType = 'lock', readonly value?: number) {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
@@ -73,7 +68,16 @@ export class Lock {
     if (semaphore && !(value === undefined || (Number.isSafeInteger(value) && value >= 0 && value <= 2 ** 30))) {
       throw new InvalidArgumentError(`a semaphore's value is an integer from 0 to ${2 ** 30}, got ${value}`);
     }
-    this.openOptions = semaphore && value !== undefined ? { type, value } : { type };
+    this.channel = new RequestChannel(bus, {
+      kind: 'lock',
+      name,
+      role: 'hold',
+      openOptions: semaphore && value !== undefined ? { type, value } : { type },
+      unordered: true,
+      keep: () => this.holds.size > 0,
+      // The hub freed what this channel held.
+      gone: () => this.holds.clear(),
+    });
   }
 
   /**
@@ -227,7 +231,7 @@ export class Lock {
     const mine = this.holds.get(r.token);
     if (mine && r.depth === 0) this.holds.delete(r.token);
     else if (mine) mine.depth = r.depth;
-    this.linger();
+    this.channel.linger();
   }
 
   private request<T>(op: string, args: unknown = null): Promise<T> {
@@ -236,50 +240,14 @@ export class Lock {
     });
   }
 
-  /** Sends `op` on this handle's channel (opened if need be); `done` runs once with the answer. Returns the request id. */
+  /** Sends `op` on this handle's channel; `done` runs once with the answer. Returns the request id. */
   private ask<T>(op: string, args: unknown, done: (err: Error | undefined, value?: T) => void): number {
-    clearTimeout(this.idle);
-    this.idle = undefined;
-    const open = (this.channel ??= this.open());
-    return open.requester.call<T>(op, args, (err, value) => {
+    return this.channel.call<T>(op, args, (err, value) => {
       // A hold this handle thought it had is gone at the hub (its lease ran out).
       const token = (args as { token?: unknown } | null)?.token;
       if (err instanceof NotOwnerError && typeof token === 'number') this.holds.delete(token);
-      try {
-        done(err, value);
-      } finally {
-        this.linger();
-      }
+      done(err, value);
     });
-  }
-
-  private open(): { requester: Requester; channel: ClientChannel } {
-    const requester = new Requester(`lock '${this.name}'`, 65_536, false);
-    const parts = { requester, channel: undefined as unknown as ClientChannel };
-    parts.channel = ClientChannel.open(this.bus, 'lock', this.name, 'hold', this.openOptions, {
-      requester,
-      gone: () => {
-        if (this.channel !== parts) return;
-        this.channel = undefined;
-        // The hub freed what this channel held.
-        this.holds.clear();
-      },
-    });
-    return parts;
-  }
-
-  /** Closes the channel once nothing is held or asked for `LINGER_MS`. */
-  private linger(): void {
-    const open = this.channel;
-    if (!open || this.idle || this.holds.size > 0 || open.requester.inFlight > 0) return;
-    this.idle = setTimeout(() => {
-      this.idle = undefined;
-      if (this.channel === open && this.holds.size === 0 && open.requester.inFlight === 0) {
-        this.channel = undefined;
-        open.channel.close();
-      }
-    }, LINGER_MS);
-    this.idle.unref();
   }
 }
 
