@@ -20,6 +20,7 @@ export { Bus, connect, type BusOptions } from './channels/bus.js';
 export { Queue, type QueueOptions, type RecvOptions } from './channels/queue.js';
 export { JoinableQueue } from './channels/joinable-queue.js';
 export { Lock, type LockType, type Hold, type AcquireOptions } from './channels/lock.js';
+export { Event } from './channels/event.js';
 export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
 export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
 export { DEFAULT_MAX_BUFFER } from './channels/sender.js';

@@ -10,6 +10,7 @@ import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
 import { JoinableQueue } from './joinable-queue.js';
 import { Lock } from './lock.js';
+import { Event } from './event.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -113,6 +114,11 @@ export class Bus implements BusLike {
   /** As `semaphore`, but a release with nothing held is ERR_NOT_OWNER (Python's `BoundedSemaphore`, released too many times). */
   boundedSemaphore(name: string, value?: number): Lock {
     return new Lock(this, name, 'bounded-semaphore', value);
+  }
+
+  /** The event called `name` on the hub, as Python's `Event`: a flag to set, clear and wait for, across processes. */
+  event(name: string): Event {
+    return new Event(this, name);
   }
 
   /**

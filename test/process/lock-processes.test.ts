@@ -41,6 +41,16 @@ describe('locks across processes', () => {
     await hold.release();
   }, 30_000);
 
+  it('an event set by the parent wakes the children that wait for it', async () => {
+    const status = t.bus.queue<string>('woke');
+    const event = t.bus.event('go');
+    const children = [0, 1, 2].map(() => spawn(fixtures, 'waitForEvent', [event, status]));
+    await until(() => t.hub.stats().resources.find((r) => r.kind === 'event' && r.name === 'go')?.waiting === 3, 'three children waiting');
+    await event.set();
+    expect([await status.get(), await status.get(), await status.get()]).toEqual(['woke: true', 'woke: true', 'woke: true']);
+    await Promise.all(children.map((p) => p.join()));
+  }, 30_000);
+
   it('a semaphore of 2 never has 3 holders at once', async () => {
     const file = join(t.tmp.dir, 'holds');
     writeFileSync(file, '');
