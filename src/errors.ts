@@ -76,13 +76,18 @@ export class TaskDoneError extends coded('ERR_TASK_DONE') {}
  * acquired it, released it already, or its lease expired.
  */
 export class NotOwnerError extends coded('ERR_NOT_OWNER') {}
+/**
+ * A barrier is broken (Python's `BrokenBarrierError`): a waiting party went away, a wait timed
+ * out, or someone called `abort()` or `reset()`. It stays broken until `reset()`.
+ */
+export class BarrierBrokenError extends coded('ERR_BARRIER_BROKEN') {}
 
 const classes = [
   ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
   PipeBusyError, UnsupportedError, ChildProcessError, RemoteError, LimitError, HubBusyError,
-  ShutDownError, TaskDoneError, NotOwnerError,
+  ShutDownError, TaskDoneError, NotOwnerError, BarrierBrokenError,
 ] as const;
 
 const byCode = new Map<string, new (message: string) => HostbusError>(

@@ -14,7 +14,7 @@ const expectedNames = [
   'ClosedError', 'TimeoutError', 'EndedError', 'BufferOverflowError', 'AuthError', 'VersionError',
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
   'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError', 'LimitError', 'HubBusyError',
-  'ShutDownError', 'TaskDoneError', 'NotOwnerError',
+  'ShutDownError', 'TaskDoneError', 'NotOwnerError', 'BarrierBrokenError',
 ];
 
 describe('error classes', () => {
@@ -87,6 +87,7 @@ describe('error classes', () => {
       ShutDownError: 'ERR_SHUTDOWN',
       TaskDoneError: 'ERR_TASK_DONE',
       NotOwnerError: 'ERR_NOT_OWNER',
+      BarrierBrokenError: 'ERR_BARRIER_BROKEN',
     });
   });
 

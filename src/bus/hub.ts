@@ -12,6 +12,7 @@ import { pipeKind } from './resources/pipe-resource.js';
 import { queueKind } from './resources/queue-resource.js';
 import { lockKind } from './resources/lock-resource.js';
 import { eventKind } from './resources/event-resource.js';
+import { barrierKind } from './resources/barrier-resource.js';
 import type { Resource, ResourceHost } from './resources/resource.js';
 import { Session, type OpenRequest } from './session.js';
 
@@ -33,7 +34,7 @@ export interface HubOptions {
    * where it enters, at a cost in throughput (docs/benchmarks.md).
    */
   trustChecked?: boolean;
-  /** Kinds of resource this hub knows besides the built-in ones (queue, pipe, lock, event): see docs/architecture.md, "Adding a kind". */
+  /** Kinds of resource this hub knows besides the built-in ones (queue, pipe, lock, event, barrier): see docs/architecture.md, "Adding a kind". */
   kinds?: readonly Kind[];
   /** Most connections served at once (default 1,024); one more gets a session error ERR_LIMIT and is closed. */
   maxConnections?: number;
@@ -55,7 +56,7 @@ export interface HubOptions {
   maxEndedQueues?: number;
   /**
    * Most requests one connection may have waiting on the hub's resources, over all of them: a
-   * queue's `join()`, a lock's `acquire()`, an event's `wait()` (default 1,024); one more fails
+   * queue's `join()`, a lock's `acquire()`, an event's or a barrier's `wait()` (default 1,024); one more fails
    * with ERR_LIMIT.
    */
   maxWaiting?: number;
@@ -107,7 +108,7 @@ function guarded(work: () => void): void {
 }
 
 /** The kinds every hub knows. */
-const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind, eventKind];
+const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind, eventKind, barrierKind];
 
 /** The limits of a hub, with their defaults (docs/bounds.md). */
 const LIMITS = {

@@ -11,6 +11,7 @@ import { Queue, type QueueOptions } from './queue.js';
 import { JoinableQueue } from './joinable-queue.js';
 import { Lock } from './lock.js';
 import { Event } from './event.js';
+import { Barrier, type BarrierOptions } from './barrier.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -119,6 +120,14 @@ export class Bus implements BusLike {
   /** The event called `name` on the hub, as Python's `Event`: a flag to set, clear and wait for, across processes. */
   event(name: string): Event {
     return new Event(this, name);
+  }
+
+  /**
+   * The barrier called `name` on the hub, as Python's `Barrier(parties, timeout=...)`: made by its
+   * first open with these options (another `parties` or `timeout` later is ERR_OPTIONS_MISMATCH).
+   */
+  barrier(name: string, parties: number, options?: BarrierOptions): Barrier {
+    return new Barrier(this, name, parties, options);
   }
 
   /**

@@ -51,6 +51,23 @@ describe('locks across processes', () => {
     await Promise.all(children.map((p) => p.join()));
   }, 30_000);
 
+  it('a barrier of 3 whose second party is SIGKILLed while waiting breaks: the first rejects at once, the third too', async () => {
+    const status = t.bus.queue<string>('parties');
+    const barrier = t.bus.barrier('meet', 3);
+    const waiting = () => t.hub.stats().resources.find((r) => r.kind === 'barrier' && r.name === 'meet')?.waiting;
+    const first = spawn(fixtures, 'barrierParty', [barrier, status]);
+    await until(() => waiting() === 1, 'the first party waiting');
+    const second = spawn(fixtures, 'barrierParty', [barrier, status]);
+    await until(() => waiting() === 2, 'the second party waiting');
+    second.kill('SIGKILL');
+    expect(await status.get({ timeout: 5_000 })).toBe('ERR_BARRIER_BROKEN');
+    await first.join();
+    await expect(second.join()).rejects.toThrow(/SIGKILL/);
+    const third = spawn(fixtures, 'barrierParty', [barrier, status]);
+    expect(await status.get({ timeout: 5_000 })).toBe('ERR_BARRIER_BROKEN');
+    await third.join();
+  }, 30_000);
+
   it('a semaphore of 2 never has 3 holders at once', async () => {
     const file = join(t.tmp.dir, 'holds');
     writeFileSync(file, '');

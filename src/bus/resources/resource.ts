@@ -50,7 +50,7 @@ export interface ResourceHost {
   unhold(chars: number): void;
   /**
    * Counts one request more (`1`) or less (`-1`) waiting on a resource for session `session` (a
-   * queue's `join`, a lock's `acquire`, an event's `wait`); false, and nothing counted, when one
+   * queue's `join`, a lock's `acquire`, an event's or a barrier's `wait`); false, and nothing counted, when one
    * more would cross
    * `maxWaiting`.
    */
