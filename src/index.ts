@@ -21,6 +21,7 @@ export { Queue, type QueueOptions, type RecvOptions } from './channels/queue.js'
 export { JoinableQueue } from './channels/joinable-queue.js';
 export { Lock, type LockType, type Hold, type AcquireOptions } from './channels/lock.js';
 export { Event } from './channels/event.js';
+export { Condition } from './channels/condition.js';
 export { Barrier, type BarrierOptions } from './channels/barrier.js';
 export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
 export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';

@@ -12,6 +12,7 @@ import { JoinableQueue } from './joinable-queue.js';
 import { Lock } from './lock.js';
 import { Event } from './event.js';
 import { Barrier, type BarrierOptions } from './barrier.js';
+import { Condition } from './condition.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -120,6 +121,14 @@ export class Bus implements BusLike {
   /** The event called `name` on the hub, as Python's `Event`: a flag to set, clear and wait for, across processes. */
   event(name: string): Event {
     return new Event(this, name);
+  }
+
+  /**
+   * The condition called `name`, as Python's `Condition(lock)`: over `lock` (a lock or rlock
+   * handle), or, with none, over the rlock called `name`.
+   */
+  condition(name: string, lock?: Lock): Condition {
+    return new Condition(this, name, lock);
   }
 
   /**

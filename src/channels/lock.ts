@@ -37,6 +37,14 @@ interface Granted {
   abandoned: boolean;
 }
 
+/** A hold of this handle: its object, and what the hub last said of it. */
+interface HoldRecord {
+  hold: Hold;
+  depth: number;
+  token: number;
+  abandoned: boolean;
+}
+
 /** The hub's answer to a release: that hold's token (null: a semaphore's added permit) and the depth left. */
 interface Released {
   token: number | null;
@@ -54,8 +62,8 @@ interface Released {
 export class Lock {
   /** Its channel: one owner at the hub, kept open while this handle holds something. */
   private readonly channel: RequestChannel;
-  /** Holds of this handle, by token (an RLock's one hold counts its depth). */
-  private readonly holds = new Map<number, { hold: Hold; depth: number }>();
+  /** Holds of this handle, by token (an RLock's one hold counts its depth), oldest first. */
+  private readonly holds = new Map<number, HoldRecord>();
 
   constructor(private readonly bus: BusLike, readonly name: string, readonly type: LockType = 'lock', readonly value?: number) {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
@@ -214,16 +222,48 @@ export class Lock {
       mine.depth++;
       return mine.hold;
     }
-    const token = g.token;
+    // The hold's token changes when a condition's wait gives the lock up and gets it back.
+    const rec = { hold: undefined as unknown as Hold, depth: 1, token: g.token, abandoned: g.abandoned === true };
     const hold: Hold = {
-      token,
-      abandoned: g.abandoned === true,
-      release: () => this.request<Released>('release', { token }).then((r) => this.released(r)),
-      renew: (lease?: number) => this.request<null>('renew', { token, lease }).then(() => undefined),
-      [Symbol.asyncDispose]: () => (this.holds.has(token) ? hold.release() : Promise.resolve()),
+      get token() {
+        return rec.token;
+      },
+      get abandoned() {
+        return rec.abandoned;
+      },
+      release: () => this.request<Released>('release', { token: rec.token }).then((r) => this.released(r)),
+      renew: (lease?: number) => this.request<null>('renew', { token: rec.token, lease }).then(() => undefined),
+      [Symbol.asyncDispose]: () => (this.holds.get(rec.token) === rec ? hold.release() : Promise.resolve()),
     };
-    this.holds.set(token, { hold, depth: 1 });
+    rec.hold = hold;
+    this.holds.set(g.token, rec);
     return hold;
+  }
+
+  /**
+   * @internal A condition's wait (docs/sync.md): gives up this handle's oldest hold, waits for a
+   * notify of `cond` (or `timeout` ms), and resolves once it holds the lock again, with whether it
+   * was notified. The hold keeps its object; its token is the new grant's.
+   */
+  conditionWait(cond: string, timeout: number | undefined): Promise<boolean> {
+    const rec = this.holds.values().next().value as HoldRecord | undefined;
+    return this.request<Granted & { notified?: unknown }>('wait', { cond, timeout, token: rec?.token }).then((g) => {
+      if (!g || typeof g.token !== 'number') throw new ProtocolError(`lock '${this.name}': the hub answered wait with no token`);
+      if (rec) {
+        this.holds.delete(rec.token);
+        rec.token = g.token;
+        rec.abandoned = g.abandoned === true;
+        this.holds.set(g.token, rec);
+      } else {
+        this.held(g);
+      }
+      return g.notified === true;
+    });
+  }
+
+  /** @internal Wakes up to `n` waiters of `cond`; resolves with how many. This handle must hold the lock. */
+  conditionNotify(cond: string, n: number): Promise<number> {
+    return this.request<number>('notify', { cond, n });
   }
 
   private released(r: Released): void {

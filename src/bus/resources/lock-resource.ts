@@ -4,6 +4,7 @@ import type { OpenRequest } from '../session.js';
 import type { Kind } from '../kinds.js';
 import { Responder, type Reply } from '../responder.js';
 import { sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
+import { Conditions, type CondHold, type CondLock, type Rejoining } from './lock-conditions.js';
 
 /** The kinds of lock one resource can be: Python's Lock, RLock, Semaphore and BoundedSemaphore. */
 export const LOCK_TYPES = ['lock', 'rlock', 'semaphore', 'bounded-semaphore'] as const;
@@ -44,6 +45,8 @@ interface Waiter {
   lease: number | undefined;
   /** Cancels its timeout. */
   timer?: () => void;
+  /** A condition's waiter back in line: the depth it had, and how its wait ended. */
+  rejoining?: Rejoining;
 }
 
 function readOptions(open: OpenRequest): { type: LockType; value: number } {
@@ -90,7 +93,7 @@ function objectArgs(args: unknown): Record<string, unknown> {
  * Bounds: waiting acquires count toward the connection's `maxWaiting` on the hub; requests per
  * channel are bounded by the responder's window.
  */
-class LockResource implements Resource {
+class LockResource implements Resource, CondLock {
   readonly kind = 'lock';
   private available: number;
   private readonly holds = new Map<number, Hold>();
@@ -101,13 +104,15 @@ class LockResource implements Resource {
   private abandoned = 0;
   private last = 0;
 
-  constructor(readonly name: string, private readonly options: { type: LockType; value: number }, private readonly host: ResourceHost) {
+  private readonly conditions = new Conditions(this);
+
+  constructor(readonly name: string, private readonly options: { type: LockType; value: number }, readonly host: ResourceHost) {
     this.available = options.value;
   }
 
   /** Forgotten only when nobody uses it and its permits are as made, none abandoned (a signalled semaphore, an abandoned permit are kept). */
   get idle(): boolean {
-    return this.owners.size === 0 && this.holds.size === 0 && this.available === this.options.value && this.abandoned === 0;
+    return this.owners.size === 0 && this.holds.size === 0 && this.available === this.options.value && this.abandoned === 0 && this.conditions.size === 0;
   }
 
   stats() {
@@ -117,6 +122,7 @@ class LockResource implements Resource {
       available: this.available,
       holders: this.holds.size,
       waiting: this.waiters.length,
+      conditionWaiting: this.conditions.size,
       lastToken: this.last,
       abandoned: this.abandoned,
     };
@@ -140,15 +146,21 @@ class LockResource implements Resource {
       case 'acquire':
         return this.acquire(owner, args, reply, id);
       case 'release':
-        return reply.ok(this.release(owner, args.token));
+        return reply.ok(this.releaseOf(owner, args.token));
       case 'renew':
         return reply.ok(this.renew(owner, args));
       case 'cancel':
         return reply.ok(this.cancel(owner, args.id));
       case 'state':
         return reply.ok({ available: this.available, holders: this.holds.size, waiting: this.waiters.length, token: this.last });
+      case 'wait':
+        this.conditional();
+        return this.conditions.wait(owner, args, reply, id, msArg(args, 'timeout'));
+      case 'notify':
+        this.conditional();
+        return reply.ok(this.conditions.notify(owner, args));
       default:
-        throw new InvalidArgumentError(`lock requests are acquire, release, renew, cancel and state, not ${describe(op)}`);
+        throw new InvalidArgumentError(`lock requests are acquire, release, renew, cancel, state, wait and notify, not ${describe(op)}`);
     }
   }
 
@@ -182,6 +194,34 @@ class LockResource implements Resource {
     this.waiters.push(waiter);
   }
 
+  /** Conditions are over a lock or an rlock, as Python's. */
+  private conditional(): void {
+    if (this.options.type !== 'lock' && this.options.type !== 'rlock') {
+      throw new InvalidArgumentError(`a condition is over a lock or an rlock, not a ${this.options.type}`);
+    }
+  }
+
+  /** CondLock: the hold `token` of `owner` (its oldest without one). */
+  holdOf(owner: Channel, token?: unknown): Hold | undefined {
+    if (typeof token === 'number') {
+      const hold = this.holds.get(token);
+      return hold?.owner === owner ? hold : undefined;
+    }
+    for (const hold of this.holds.values()) if (hold.owner === owner) return hold;
+    return undefined;
+  }
+
+  /** CondLock: frees `hold` as its release would. */
+  release(hold: CondHold): void {
+    this.free(hold as Hold, false);
+  }
+
+  /** CondLock: a condition's waiter goes back in line for the lock. */
+  rejoin(w: Rejoining): void {
+    this.waiters.push({ owner: w.owner, id: w.id, reply: w.reply, lease: w.lease, rejoining: w });
+    this.serveWaiters();
+  }
+
   private timedOut(ms: number): TimeoutError {
     return new TimeoutError(`lock '${this.name}' was not free within ${ms} ms: wait longer, or use tryAcquire()`);
   }
@@ -204,23 +244,17 @@ class LockResource implements Resource {
     hold.term = ms;
   }
 
-  /** The oldest hold of `owner`, if any. */
-  private holdOf(owner: Channel): Hold | undefined {
-    for (const hold of this.holds.values()) if (hold.owner === owner) return hold;
-    return undefined;
-  }
-
   /**
    * Releases the hold `token` of `owner` (or its oldest, with no token); answers that hold's token
    * and the depth left (an RLock's acquires not released yet), or a token of `null` for a
    * semaphore's permit added with nothing held.
    */
-  private release(owner: Channel, token: unknown): { token: number | null; depth: number } {
+  private releaseOf(owner: Channel, token: unknown): { token: number | null; depth: number } {
     if (token !== undefined && token !== null && !(typeof token === 'number' && Number.isSafeInteger(token))) {
       throw new InvalidArgumentError(`token is an integer, got ${describe(token)}`);
     }
-    const hold = typeof token === 'number' ? this.holds.get(token) : this.holdOf(owner);
-    if (!hold || hold.owner !== owner) {
+    const hold = this.holdOf(owner, token);
+    if (!hold) {
       if (token == null && this.options.type === 'semaphore') {
         // Python's Semaphore.release() with nothing held: one more permit.
         if (this.available >= MAX_PERMITS) throw new InvalidArgumentError(`semaphore '${this.name}' has ${MAX_PERMITS} permits free already`);
@@ -288,7 +322,13 @@ class LockResource implements Resource {
       const w = this.waiters.shift()!;
       w.timer?.();
       this.host.wait(w.owner.session.id, -1);
-      w.reply.ok(this.grant(w.owner, w.lease));
+      const granted = this.grant(w.owner, w.lease);
+      if (!w.rejoining) {
+        w.reply.ok(granted);
+        continue;
+      }
+      this.holds.get(granted.token)!.depth = w.rejoining.depth;
+      w.reply.ok({ ...granted, notified: w.rejoining.notified });
     }
     this.host.maybeIdle(this);
   }
@@ -296,6 +336,7 @@ class LockResource implements Resource {
   /** A channel closed (its process may have died): its waiters leave, its holds are freed as abandoned. */
   private gone(channel: Channel): void {
     this.owners.delete(channel);
+    this.conditions.gone(channel);
     for (const w of this.waiters) {
       if (w.owner !== channel) continue;
       w.timer?.();
