@@ -298,3 +298,45 @@ export class Getter<T> {
     sub.unsubscribe();
   }
 }
+
+/** A `for await` take's answer: the delivery itself. */
+const same = <D>(d: D): D => d;
+
+/**
+ * A `for await` loop over `getter`: each item counts as processed (acknowledged) when the loop
+ * asks for the next one, i.e. once the body that got it finished; while a body runs the consumer
+ * stays open; `return()` (a `break`) closes it unless another take uses it. `label` names the
+ * queue in errors.
+ */
+export function iterate<T>(getter: Getter<T>, label: string): AsyncIterableIterator<T> {
+  let last: Delivery<T> | undefined;
+  let done = false;
+  const settle = () => {
+    if (!last) return;
+    last.ack();
+    last = undefined;
+    getter.unhold();
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next: async () => {
+      settle();
+      if (done) return { value: undefined, done: true };
+      const d = await getter.take(undefined, label, same);
+      if (!d) {
+        done = true;
+        return { value: undefined, done: true };
+      }
+      last = d;
+      getter.hold();
+      return { value: d.value, done: false };
+    },
+    return: async () => {
+      settle();
+      if (!done) getter.leave();
+      done = true;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Observable, type Observer } from 'rxjs';
 import { ClosedError, EndedError, InvalidArgumentError, ProtocolError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
-import { DEFAULT_LINGER_MS, Getter } from './getter.js';
+import { DEFAULT_LINGER_MS, Getter, iterate } from './getter.js';
 import { QueueControl } from './queue-control.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { ClientChannel } from './client-channel.js';
@@ -40,8 +40,6 @@ export interface QueueOptions {
 export const DEFAULT_GET_PREFETCH = 1024;
 /** The window that consumer starts with; it doubles while takes outrun it, up to `prefetch`. */
 const INITIAL_GET_WINDOW = 1;
-/** A `for await` take's answer: the delivery itself. */
-const same = <D>(d: D): D => d;
 
 /** Options of one consumer. */
 export interface RecvOptions {
@@ -232,37 +230,7 @@ export class Queue<T> implements Observer<T> {
    * closes it, giving back what was not taken.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    const getter = this.getter();
-    let last: Delivery<T> | undefined;
-    let done = false;
-    const settle = () => {
-      if (!last) return;
-      last.ack();
-      last = undefined;
-      getter.unhold();
-    };
-    const iterator: AsyncIterableIterator<T> = {
-      next: async () => {
-        settle();
-        if (done) return { value: undefined, done: true };
-        const d = await getter.take(undefined, this.label, same);
-        if (!d) {
-          done = true;
-          return { value: undefined, done: true };
-        }
-        last = d;
-        getter.hold();
-        return { value: d.value, done: false };
-      },
-      return: async () => {
-        settle();
-        if (!done) getter.leave();
-        done = true;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return iterate(this.getter(), this.label);
   }
 
   /**
