@@ -60,6 +60,8 @@ export interface HubOptions {
    * with ERR_LIMIT.
    */
   maxWaiting?: number;
+  /** Most holds of locks and semaphores one connection may have at once (default 4,096); an acquire that would make one more is answered ERR_LIMIT. */
+  maxHolds?: number;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
   /**
@@ -94,6 +96,7 @@ export interface HubStats {
     maxPendingConnections: number;
     helloTimeoutMs: number;
     maxWaiting: number;
+    maxHolds: number;
   };
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
@@ -120,6 +123,7 @@ const LIMITS = {
   helloTimeoutMs: 5_000,
   maxEndedQueues: 1024,
   maxWaiting: 1024,
+  maxHolds: 4096,
 } as const;
 
 type Limits = { -readonly [K in keyof typeof LIMITS]: number };
@@ -156,8 +160,8 @@ export class Hub implements ResourceHost {
   /** Sessions whose peer has not sent its hello yet. */
   private readonly pending = new Set<Session>();
   private readonly resources = new Map<string, Resource>();
-  /** Requests waiting (joins, acquires), per session id (bounded by maxWaiting each). */
-  private readonly waitingBySession = new Map<number, number>();
+  /** Per session id: requests waiting (joins, acquires...), bounded by maxWaiting; holds of locks, by maxHolds. */
+  private readonly perSession = { maxWaiting: new Map<number, number>(), maxHolds: new Map<number, number>() };
   /** What forgotten resources left behind, oldest first (bounded by maxEndedQueues). */
   private readonly remains = new Map<string, unknown>();
   private listener: Listener | undefined;
@@ -165,7 +169,7 @@ export class Hub implements ResourceHost {
   private readonly scheduler: SchedulerLike;
   private readonly limits: Limits;
   private readonly reached: HubStats['limits'] = {
-    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaiting: 0,
+    maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaiting: 0, maxHolds: 0,
   };
   private held = 0;
   private readonly kinds: KindRegistry;
@@ -175,6 +179,7 @@ export class Hub implements ResourceHost {
 
   /** Throws InvalidArgumentError on a bad option. */
   constructor(private readonly options: HubOptions = {}) {
+    if ('maxWaitingJoins' in options) throw new InvalidArgumentError('the option maxWaitingJoins is now maxWaiting (it counts every kind of waiting request): rename it');
     this.scheduler = options.scheduler ?? asapScheduler;
     this.limits = limitsOf(options);
     this.kinds = new KindRegistry([...BUILT_IN, ...(options.kinds ?? [])]);
@@ -302,13 +307,24 @@ export class Hub implements ResourceHost {
 
   /** @internal ResourceHost */
   wait(session: number, delta: 1 | -1): boolean {
-    const n = (this.waitingBySession.get(session) ?? 0) + delta;
-    if (delta > 0 && n > this.limits.maxWaiting) {
-      this.reached.maxWaiting++;
+    return this.count('maxWaiting', session, delta);
+  }
+
+  /** @internal ResourceHost */
+  holding(session: number, delta: 1 | -1): boolean {
+    return this.count('maxHolds', session, delta);
+  }
+
+  /** Counts one more or less of `limit`'s kind for `session`; false, and nothing counted, past the limit. */
+  private count(limit: 'maxWaiting' | 'maxHolds', session: number, delta: 1 | -1): boolean {
+    const counts = this.perSession[limit];
+    const n = (counts.get(session) ?? 0) + delta;
+    if (delta > 0 && n > this.limits[limit]) {
+      this.reached[limit]++;
       return false;
     }
-    if (n > 0) this.waitingBySession.set(session, n);
-    else this.waitingBySession.delete(session);
+    if (n > 0) counts.set(session, n);
+    else counts.delete(session);
     return true;
   }
 

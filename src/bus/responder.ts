@@ -18,6 +18,8 @@ interface Slot {
   id: number;
   /** The answer's frame, once given: payload and header as JSON text. */
   answer?: [string, string];
+  /** The request's credit went back when it was left waiting, not when it is answered. */
+  lent?: boolean;
 }
 
 /**
@@ -90,6 +92,10 @@ export class Responder {
     } catch (err) {
       reply.fail(err);
     }
+    if (!answered && !this.ordered && this.slots.length < REQUEST_WINDOW) {
+      slot.lent = true;
+      this.channel.grant(1);
+    }
   }
 
   /** True when `text` (a payload and its header) fits one frame of this channel. */
@@ -122,7 +128,7 @@ export class Responder {
       for (let slot = this.slots.peek(); slot?.answer; slot = this.slots.peek()) {
         if (this.channel.trySend(slot.answer[0], slot.answer[1]) === 0) return;
         this.slots.shift();
-        this.channel.grant(1);
+        if (!slot.lent) this.channel.grant(1);
       }
     } catch (err) {
       this.channel.fail(err instanceof Error ? err : new Error(String(err)));

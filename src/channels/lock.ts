@@ -43,6 +43,16 @@ interface HoldRecord {
   depth: number;
   token: number;
   abandoned: boolean;
+  /** Its lease (ms), and the timer that forgets it once the lease ran out. */
+  term?: number;
+  expiry?: NodeJS.Timeout;
+}
+
+/** An InvalidArgumentError when `options[key]` is given and not a finite number of ms >= 0. */
+function badMs(options: { timeout?: number; lease?: number }, key: 'timeout' | 'lease'): InvalidArgumentError | undefined {
+  const v = options[key];
+  if (v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0)) return undefined;
+  return new InvalidArgumentError(`${key} must be a number of milliseconds >= 0, got ${String(v)}`);
 }
 
 /** The hub's answer to a release: that hold's token (null: a semaphore's added permit) and the depth left. */
@@ -95,6 +105,8 @@ export class Lock {
    */
   acquire(options: AcquireOptions = {}): Promise<Hold> {
     const { signal } = options;
+    const bad = badMs(options, 'timeout') ?? badMs(options, 'lease');
+    if (bad) return Promise.reject(bad);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Hold>((resolve, reject) => {
       let cancel = (): void => undefined;
@@ -113,7 +125,9 @@ export class Lock {
 
   /** Python's `acquire(block=False)`: the hold if the lock is free now, else undefined. */
   tryAcquire(options: { lease?: number } = {}): Promise<Hold | undefined> {
-    return this.request<Granted | null>('acquire', { wait: false, lease: options.lease }).then((g) => (g ? this.held(g) : undefined));
+    const bad = badMs(options, 'lease');
+    if (bad) return Promise.reject(bad);
+    return this.request<Granted | null>('acquire', { wait: false, lease: options.lease }).then((g) => (g ? this.held(g, options.lease) : undefined));
   }
 
   /**
@@ -122,7 +136,8 @@ export class Lock {
    * rejects with ERR_NOT_OWNER.
    */
   release(): Promise<void> {
-    return this.request<Released>('release', {}).then((r) => this.released(r));
+    const oldest = this.holds.values().next().value as HoldRecord | undefined;
+    return this.request<Released>('release', oldest ? { token: oldest.token } : {}).then((r) => this.released(r));
   }
 
   /** Runs `fn` holding the lock; releases when it returns or throws, and settles as it did. */
@@ -142,6 +157,8 @@ export class Lock {
    */
   acquire$(options: Omit<AcquireOptions, 'signal'> = {}): Observable<Hold> {
     return new Observable<Hold>((subscriber) => {
+      const bad = badMs(options, 'timeout') ?? badMs(options, 'lease');
+      if (bad) return subscriber.error(bad);
       let hold: Hold | undefined;
       const cancel = this.acquiring(options, (err, h) => {
         if (err) return subscriber.error(err);
@@ -163,14 +180,15 @@ export class Lock {
     let state: 'asking' | 'settled' | 'cancelled' = 'asking';
     const id = this.ask<Granted | null>('acquire', { timeout: options.timeout, lease: options.lease }, (err, g) => {
       if (state === 'cancelled') {
-        if (g) this.releaseNow(g.token);
+        // Given back as it came: an abandoned permit stays so for the next holder.
+        if (g) this.ask('release', { token: g.token, ...(g.abandoned ? { abandoned: true } : {}) }, () => undefined);
         return;
       }
       state = 'settled';
       if (err) return done(err);
       let hold: Hold;
       try {
-        hold = this.held(g ?? null);
+        hold = this.held(g ?? null, options.lease);
       } catch (e) {
         return done(e as Error);
       }
@@ -215,7 +233,7 @@ export class Lock {
   }
 
   /** The hold for a grant (an RLock's re-entry adds a level to the hold it has). */
-  private held(g: Granted | null): Hold {
+  private held(g: Granted | null, lease?: number): Hold {
     if (!g || typeof g.token !== 'number') throw new ProtocolError(`lock '${this.name}': the hub answered acquire with no token`);
     const mine = this.holds.get(g.token);
     if (mine) {
@@ -223,7 +241,7 @@ export class Lock {
       return mine.hold;
     }
     // The hold's token changes when a condition's wait gives the lock up and gets it back.
-    const rec = { hold: undefined as unknown as Hold, depth: 1, token: g.token, abandoned: g.abandoned === true };
+    const rec: HoldRecord = { hold: undefined as unknown as Hold, depth: 1, token: g.token, abandoned: g.abandoned === true };
     const hold: Hold = {
       get token() {
         return rec.token;
@@ -232,12 +250,33 @@ export class Lock {
         return rec.abandoned;
       },
       release: () => this.request<Released>('release', { token: rec.token }).then((r) => this.released(r)),
-      renew: (lease?: number) => this.request<null>('renew', { token: rec.token, lease }).then(() => undefined),
+      renew: (ms?: number) => {
+        const bad = badMs({ lease: ms }, 'lease');
+        if (bad) return Promise.reject(bad);
+        return this.request<null>('renew', { token: rec.token, lease: ms }).then(() => this.expireAfter(rec, ms ?? rec.term));
+      },
       [Symbol.asyncDispose]: () => (this.holds.get(rec.token) === rec ? hold.release() : Promise.resolve()),
     };
     rec.hold = hold;
     this.holds.set(g.token, rec);
+    this.expireAfter(rec, lease);
     return hold;
+  }
+
+  /**
+   * A hold with a lease is forgotten here once the lease ran out (the hub freed it), unless it
+   * was renewed: so that the handle's channel does not stay open for a hold that is gone.
+   */
+  private expireAfter(rec: HoldRecord, lease: number | undefined): void {
+    clearTimeout(rec.expiry);
+    rec.term = lease;
+    if (lease === undefined) return;
+    rec.expiry = setTimeout(() => {
+      if (this.holds.get(rec.token) !== rec) return;
+      this.holds.delete(rec.token);
+      this.channel.linger();
+    }, lease);
+    rec.expiry.unref();
   }
 
   /**
@@ -254,6 +293,7 @@ export class Lock {
         rec.token = g.token;
         rec.abandoned = g.abandoned === true;
         this.holds.set(g.token, rec);
+        this.expireAfter(rec, rec.term);
       } else {
         this.held(g);
       }
@@ -269,7 +309,10 @@ export class Lock {
   private released(r: Released): void {
     if (r?.token === null || r?.token === undefined) return;
     const mine = this.holds.get(r.token);
-    if (mine && r.depth === 0) this.holds.delete(r.token);
+    if (mine && r.depth === 0) {
+      clearTimeout(mine.expiry);
+      this.holds.delete(r.token);
+    }
     else if (mine) mine.depth = r.depth;
     this.channel.linger();
   }

@@ -5,15 +5,9 @@ import type { Kind } from '../kinds.js';
 import { Responder, type Reply } from '../responder.js';
 import { sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
 import { Conditions, type CondHold, type CondLock, type Rejoining } from './lock-conditions.js';
+import { MAX_PERMITS, msArg, objectArgs, readOptions, type LockType } from './lock-options.js';
 
-/** The kinds of lock one resource can be: Python's Lock, RLock, Semaphore and BoundedSemaphore. */
-export const LOCK_TYPES = ['lock', 'rlock', 'semaphore', 'bounded-semaphore'] as const;
-export type LockType = (typeof LOCK_TYPES)[number];
-
-/** Largest timeout or lease, in ms (what a Node timer can wait: about 24.8 days). */
-export const MAX_WAIT_MS = 2 ** 31 - 1;
-/** Largest value of a semaphore. */
-export const MAX_PERMITS = 2 ** 30;
+export { MAX_WAIT_MS, MAX_PERMITS, LOCK_TYPES, type LockType } from './lock-options.js';
 
 /**
  * Fencing tokens: one counter for every lock of every hub of this process, so that a lock's
@@ -49,36 +43,10 @@ interface Waiter {
   rejoining?: Rejoining;
 }
 
-function readOptions(open: OpenRequest): { type: LockType; value: number } {
-  const o = open.o;
-  const type = o?.type ?? 'lock';
-  if (typeof type !== 'string' || !(LOCK_TYPES as readonly string[]).includes(type)) {
-    throw new InvalidArgumentError(`option type of a lock is one of ${LOCK_TYPES.join(', ')}, got ${describe(type)}`);
-  }
-  const value = o?.value ?? 1;
-  const semaphore = type === 'semaphore' || type === 'bounded-semaphore';
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_PERMITS || (!semaphore && value !== 1)) {
-    throw new InvalidArgumentError(semaphore
-      ? `a semaphore's value is an integer from 0 to ${MAX_PERMITS}, got ${describe(value)}`
-      : `a ${type} has no value option (it is 1), got ${describe(value)}`);
-  }
-  return { type: type as LockType, value };
-}
-
-/** Reads an optional duration in ms, in `[0, MAX_WAIT_MS]`. */
-function msArg(args: Record<string, unknown>, key: string): number | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_WAIT_MS) {
-    throw new InvalidArgumentError(`${key} is a number of milliseconds from 0 to ${MAX_WAIT_MS}, got ${describe(v)}`);
-  }
-  return v;
-}
-
-function objectArgs(args: unknown): Record<string, unknown> {
-  if (args === null || args === undefined) return {};
-  if (typeof args !== 'object' || Array.isArray(args)) throw new InvalidArgumentError(`a lock request's arguments are an object, got ${describe(args)}`);
-  return args as Record<string, unknown>;
+/** What one channel (one owner) has here: its holds, oldest first, and its waiting acquires by request id. */
+interface Owner {
+  holds: Hold[];
+  waiting: Map<number, Waiter>;
 }
 
 /**
@@ -86,31 +54,31 @@ function objectArgs(args: unknown): Record<string, unknown> {
  * hold of one channel (its owner) with a fencing token that grows with every grant. A hold goes
  * when its owner releases it, when its lease runs out, or when its owner's channel closes (its
  * process died, say); the next grant of that permit then says `abandoned`. Waiters whose channel
- * closes leave the line. An RLock's owner re-enters its hold. A Semaphore's release by a channel
- * that holds none adds a permit (Python's signalling use); a Lock's, an RLock's and a
- * BoundedSemaphore's is ERR_NOT_OWNER.
+ * closes leave the line. An RLock's owner re-enters its hold, also with acquires that were in
+ * line when it was granted. A release names its hold's token; one without a token adds a permit
+ * to a Semaphore (Python's signalling use) and is ERR_NOT_OWNER for the other types.
  *
- * Bounds: waiting acquires count toward the connection's `maxWaiting` on the hub; requests per
- * channel are bounded by the responder's window.
+ * Bounds: waiting acquires count toward the connection's `maxWaiting` on the hub, holds toward its
+ * `maxHolds`; requests per channel are bounded by the responder's window. Every step is constant
+ * time or linear in one owner's holds, never in the whole line.
  */
 class LockResource implements Resource, CondLock {
   readonly kind = 'lock';
   private available: number;
   private readonly holds = new Map<number, Hold>();
-  /** Acquires waiting, oldest first (at most `maxWaiting` per connection). */
-  private waiters: Waiter[] = [];
-  private readonly owners = new Set<Channel>();
+  /** Acquires waiting, oldest first (a Set: leaving the line is constant time). */
+  private readonly line = new Set<Waiter>();
+  private readonly owners = new Map<Channel, Owner>();
   /** Permits whose holder went without releasing, not granted again yet. */
   private abandoned = 0;
   private last = 0;
-
   private readonly conditions = new Conditions(this);
 
   constructor(readonly name: string, private readonly options: { type: LockType; value: number }, readonly host: ResourceHost) {
     this.available = options.value;
   }
 
-  /** Forgotten only when nobody uses it and its permits are as made, none abandoned (a signalled semaphore, an abandoned permit are kept). */
+  /** Forgotten only when nobody uses it and its permits are as made: none held, abandoned or added. */
   get idle(): boolean {
     return this.owners.size === 0 && this.holds.size === 0 && this.available === this.options.value && this.abandoned === 0 && this.conditions.size === 0;
   }
@@ -121,7 +89,7 @@ class LockResource implements Resource, CondLock {
       value: this.options.value,
       available: this.available,
       holders: this.holds.size,
-      waiting: this.waiters.length,
+      waiting: this.line.size,
       conditionWaiting: this.conditions.size,
       lastToken: this.last,
       abandoned: this.abandoned,
@@ -136,7 +104,7 @@ class LockResource implements Resource, CondLock {
     sameOption('lock', this.name, 'value', open.o?.value, this.options.value);
     const responder = new Responder(channel, (op, args, reply, id) => this.serve(channel, op, objectArgs(args), reply, id), false);
     channel.handler = { ...responder.handler, closed: () => this.gone(channel) };
-    this.owners.add(channel);
+    this.owners.set(channel, { holds: [], waiting: new Map() });
     channel.opened({ type: this.options.type, value: this.options.value });
     responder.start();
   }
@@ -146,13 +114,13 @@ class LockResource implements Resource, CondLock {
       case 'acquire':
         return this.acquire(owner, args, reply, id);
       case 'release':
-        return reply.ok(this.releaseOf(owner, args.token));
+        return reply.ok(this.releaseOf(owner, args));
       case 'renew':
         return reply.ok(this.renew(owner, args));
       case 'cancel':
         return reply.ok(this.cancel(owner, args.id));
       case 'state':
-        return reply.ok({ available: this.available, holders: this.holds.size, waiting: this.waiters.length, token: this.last });
+        return reply.ok({ available: this.available, holders: this.holds.size, waiting: this.line.size, token: this.last });
       case 'wait':
         this.conditional();
         return this.conditions.wait(owner, args, reply, id, msArg(args, 'timeout'));
@@ -179,7 +147,7 @@ class LockResource implements Resource, CondLock {
         return reply.ok({ token: mine.token, abandoned: false });
       }
     }
-    if (this.available > 0 && this.waiters.length === 0) return reply.ok(this.grant(owner, lease));
+    if (this.available > 0 && this.line.size === 0) return reply.ok(this.grant(owner, lease));
     if (args.wait === false || timeout === 0) return timeout === 0 ? reply.fail(this.timedOut(0)) : reply.ok(null);
     if (!this.host.wait(owner.session.id, 1)) {
       throw new LimitError('this connection has maxWaiting requests waiting on the hub already: await some first, or raise maxWaiting on the hub');
@@ -187,50 +155,27 @@ class LockResource implements Resource, CondLock {
     const waiter: Waiter = { owner, id, reply, lease };
     if (timeout !== undefined) {
       waiter.timer = this.host.later(timeout, () => {
-        if (!this.leave(waiter)) return;
-        reply.fail(this.timedOut(timeout));
+        if (this.leave(waiter)) reply.fail(this.timedOut(timeout));
       });
     }
-    this.waiters.push(waiter);
-  }
-
-  /** Conditions are over a lock or an rlock, as Python's. */
-  private conditional(): void {
-    if (this.options.type !== 'lock' && this.options.type !== 'rlock') {
-      throw new InvalidArgumentError(`a condition is over a lock or an rlock, not a ${this.options.type}`);
-    }
-  }
-
-  /** CondLock: the hold `token` of `owner` (its oldest without one). */
-  holdOf(owner: Channel, token?: unknown): Hold | undefined {
-    if (typeof token === 'number') {
-      const hold = this.holds.get(token);
-      return hold?.owner === owner ? hold : undefined;
-    }
-    for (const hold of this.holds.values()) if (hold.owner === owner) return hold;
-    return undefined;
-  }
-
-  /** CondLock: frees `hold` as its release would. */
-  release(hold: CondHold): void {
-    this.free(hold as Hold, false);
-  }
-
-  /** CondLock: a condition's waiter goes back in line for the lock. */
-  rejoin(w: Rejoining): void {
-    this.waiters.push({ owner: w.owner, id: w.id, reply: w.reply, lease: w.lease, rejoining: w });
-    this.serveWaiters();
+    this.line.add(waiter);
+    this.owners.get(owner)?.waiting.set(id, waiter);
   }
 
   private timedOut(ms: number): TimeoutError {
     return new TimeoutError(`lock '${this.name}' was not free within ${ms} ms: wait longer, or use tryAcquire()`);
   }
 
+  /** A new hold for `owner` (a permit must be free); throws ERR_LIMIT past its connection's `maxHolds`. */
   private grant(owner: Channel, lease: number | undefined): { token: number; abandoned: boolean } {
+    if (!this.host.holding(owner.session.id, 1)) {
+      throw new LimitError('this connection has maxHolds holds of locks and semaphores already: release some first, or raise maxHolds on the hub');
+    }
     this.available--;
     const hold: Hold = { token: ++lastToken, owner, depth: 1 };
     this.last = hold.token;
     this.holds.set(hold.token, hold);
+    this.owners.get(owner)?.holds.push(hold);
     if (lease !== undefined) this.lease(hold, lease);
     const abandoned = this.abandoned > 0;
     if (abandoned) this.abandoned--;
@@ -244,28 +189,56 @@ class LockResource implements Resource, CondLock {
     hold.term = ms;
   }
 
+  /** Conditions are over a lock or an rlock, as Python's. */
+  private conditional(): void {
+    if (this.options.type !== 'lock' && this.options.type !== 'rlock') {
+      throw new InvalidArgumentError(`a condition is over a lock or an rlock, not a ${this.options.type}`);
+    }
+  }
+
+  /** CondLock: the hold `token` of `owner` (its oldest without one). */
+  holdOf(owner: Channel, token?: unknown): Hold | undefined {
+    if (typeof token !== 'number') return this.owners.get(owner)?.holds[0];
+    const hold = this.holds.get(token);
+    return hold?.owner === owner ? hold : undefined;
+  }
+
+  /** CondLock: frees `hold` as its release would. */
+  release(hold: CondHold): void {
+    this.free(hold as Hold, false);
+  }
+
+  /** CondLock: a condition's waiter goes back in line for the lock. */
+  rejoin(w: Rejoining): void {
+    const waiter: Waiter = { owner: w.owner, id: w.id, reply: w.reply, lease: w.lease, rejoining: w };
+    this.line.add(waiter);
+    this.owners.get(w.owner)?.waiting.set(w.id, waiter);
+    this.serveWaiters();
+  }
+
   /**
-   * Releases the hold `token` of `owner` (or its oldest, with no token); answers that hold's token
-   * and the depth left (an RLock's acquires not released yet), or a token of `null` for a
-   * semaphore's permit added with nothing held.
+   * `{token, abandoned}`: releases that hold of `owner` (one level of an rlock's); answers its
+   * token and the depth left. With no token, a semaphore gets a permit more (token `null`); the
+   * other types answer ERR_NOT_OWNER. `abandoned: true` frees the hold as a dead holder's would
+   * (a requester giving back a grant it no longer wanted, so as not to use up the flag).
    */
-  private releaseOf(owner: Channel, token: unknown): { token: number | null; depth: number } {
+  private releaseOf(owner: Channel, args: Record<string, unknown>): { token: number | null; depth: number } {
+    const { token } = args;
     if (token !== undefined && token !== null && !(typeof token === 'number' && Number.isSafeInteger(token))) {
       throw new InvalidArgumentError(`token is an integer, got ${describe(token)}`);
     }
-    const hold = this.holdOf(owner, token);
-    if (!hold) {
-      if (token == null && this.options.type === 'semaphore') {
-        // Python's Semaphore.release() with nothing held: one more permit.
-        if (this.available >= MAX_PERMITS) throw new InvalidArgumentError(`semaphore '${this.name}' has ${MAX_PERMITS} permits free already`);
-        this.available++;
-        this.serveWaiters();
-        return { token: null, depth: 0 };
-      }
-      throw new NotOwnerError(this.notOwned(token));
+    if (typeof token !== 'number') {
+      if (this.options.type !== 'semaphore') throw new NotOwnerError(this.notOwned(token));
+      // Python's Semaphore.release() with nothing held: one more permit.
+      if (this.available >= MAX_PERMITS) throw new InvalidArgumentError(`semaphore '${this.name}' has ${MAX_PERMITS} permits free already`);
+      this.available++;
+      this.serveWaiters();
+      return { token: null, depth: 0 };
     }
+    const hold = this.holdOf(owner, token);
+    if (!hold) throw new NotOwnerError(this.notOwned(token));
     if (--hold.depth > 0) return { token: hold.token, depth: hold.depth };
-    this.free(hold, false);
+    this.free(hold, args.abandoned === true);
     return { token: hold.token, depth: 0 };
   }
 
@@ -277,9 +250,8 @@ class LockResource implements Resource, CondLock {
   /** `{token, lease}`: the lease of that hold starts again (with `lease` ms, if given). */
   private renew(owner: Channel, args: Record<string, unknown>): null {
     const lease = msArg(args, 'lease');
-    const token = args.token;
-    const hold = typeof token === 'number' ? this.holds.get(token) : undefined;
-    if (!hold || hold.owner !== owner) throw new NotOwnerError(this.notOwned(token));
+    const hold = typeof args.token === 'number' ? this.holdOf(owner, args.token) : undefined;
+    if (!hold) throw new NotOwnerError(this.notOwned(args.token));
     const term = lease ?? hold.term;
     if (term === undefined) throw new InvalidArgumentError(`the hold with token ${hold.token} has no lease to renew: give lease (ms)`);
     this.lease(hold, term);
@@ -288,20 +260,16 @@ class LockResource implements Resource, CondLock {
 
   /** `{id}`: a waiting acquire of `owner` with that request id leaves the line (answered `null`); true if it was waiting. */
   private cancel(owner: Channel, id: unknown): boolean {
-    for (const w of this.waiters) {
-      if (w.owner !== owner || w.id !== id) continue;
-      this.leave(w);
-      w.reply.ok(null);
-      return true;
-    }
-    return false;
+    const w = typeof id === 'number' ? this.owners.get(owner)?.waiting.get(id) : undefined;
+    if (!w || w.rejoining || !this.leave(w)) return false;
+    w.reply.ok(null);
+    return true;
   }
 
   /** Takes `waiter` out of the line; false if it was not in it. */
   private leave(waiter: Waiter): boolean {
-    const at = this.waiters.indexOf(waiter);
-    if (at < 0) return false;
-    this.waiters.splice(at, 1);
+    if (!this.line.delete(waiter)) return false;
+    this.owners.get(waiter.owner)?.waiting.delete(waiter.id);
     waiter.timer?.();
     this.host.wait(waiter.owner.session.id, -1);
     return true;
@@ -310,7 +278,10 @@ class LockResource implements Resource, CondLock {
   private free(hold: Hold, abandoned: boolean): void {
     if (this.holds.get(hold.token) !== hold) return;
     this.holds.delete(hold.token);
+    const mine = this.owners.get(hold.owner)?.holds;
+    if (mine) mine.splice(mine.indexOf(hold), 1);
     hold.lease?.();
+    this.host.holding(hold.owner.session.id, -1);
     this.available++;
     if (abandoned) this.abandoned++;
     this.serveWaiters();
@@ -318,32 +289,44 @@ class LockResource implements Resource, CondLock {
 
   /** Grants free permits to the waiters, oldest first. */
   private serveWaiters(): void {
-    while (this.available > 0 && this.waiters.length > 0) {
-      const w = this.waiters.shift()!;
-      w.timer?.();
-      this.host.wait(w.owner.session.id, -1);
-      const granted = this.grant(w.owner, w.lease);
-      if (!w.rejoining) {
-        w.reply.ok(granted);
+    for (const w of this.line) {
+      if (this.available <= 0) break;
+      this.leave(w);
+      let granted: { token: number; abandoned: boolean };
+      try {
+        granted = this.grant(w.owner, w.lease);
+      } catch (err) {
+        w.reply.fail(err);
         continue;
       }
-      this.holds.get(granted.token)!.depth = w.rejoining.depth;
-      w.reply.ok({ ...granted, notified: w.rejoining.notified });
+      if (w.rejoining) {
+        this.holds.get(granted.token)!.depth = w.rejoining.depth;
+        w.reply.ok({ ...granted, notified: w.rejoining.notified });
+      } else {
+        w.reply.ok(granted);
+        if (this.options.type === 'rlock') this.reenter(w.owner, granted.token);
+      }
     }
     this.host.maybeIdle(this);
   }
 
+  /** An rlock was granted to `owner`: its other acquires in line re-enter that hold now. */
+  private reenter(owner: Channel, token: number): void {
+    const hold = this.holds.get(token)!;
+    for (const w of [...(this.owners.get(owner)?.waiting.values() ?? [])]) {
+      if (w.rejoining || !this.leave(w)) continue;
+      hold.depth++;
+      w.reply.ok({ token, abandoned: false });
+    }
+  }
+
   /** A channel closed (its process may have died): its waiters leave, its holds are freed as abandoned. */
   private gone(channel: Channel): void {
-    this.owners.delete(channel);
+    const mine = this.owners.get(channel);
     this.conditions.gone(channel);
-    for (const w of this.waiters) {
-      if (w.owner !== channel) continue;
-      w.timer?.();
-      this.host.wait(channel.session.id, -1);
-    }
-    this.waiters = this.waiters.filter((w) => w.owner !== channel);
-    for (const hold of [...this.holds.values()]) if (hold.owner === channel) this.free(hold, true);
+    for (const w of [...(mine?.waiting.values() ?? [])]) this.leave(w);
+    for (const hold of [...(mine?.holds ?? [])]) this.free(hold, true);
+    this.owners.delete(channel);
     this.serveWaiters();
   }
 }

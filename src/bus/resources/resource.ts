@@ -55,6 +55,8 @@ export interface ResourceHost {
    * `maxWaiting`.
    */
   wait(session: number, delta: 1 | -1): boolean;
+  /** Counts one hold of a lock more (`1`) or less (`-1`) for session `session`; false, and nothing counted, when one more would cross `maxHolds`. */
+  holding(session: number, delta: 1 | -1): boolean;
   /** True while the hub holds `maxQueuedChars` or more; then `then` runs once, when it holds less. */
   full(then: () => void): boolean;
 }
