@@ -112,16 +112,19 @@ export function vsBulk(s: ScenarioSummary, summaries: ScenarioSummary[]): { scen
 
 // ---- formatting -------------------------------------------------------------------------------
 
+/** Units of counts per second: printed and stored as whole numbers. */
+const COUNT_RATES = new Set(['msg/s', 'acq/s']);
+
 /** A figure as printed: rates as integers with separators, the rest with one decimal (µs under 10: two). */
 export function fmt(x: number, unit: string): string {
-  if (unit === 'msg/s') return Math.round(x).toLocaleString('en-US');
+  if (COUNT_RATES.has(unit)) return Math.round(x).toLocaleString('en-US');
   if (unit === 'µs' && x < 10) return x.toFixed(2);
   return x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 /** A figure as stored in the JSON: rates as integers, the rest to 0.01. */
 export function round(x: number, unit: string): number {
-  return unit === 'msg/s' ? Math.round(x) : Math.round(x * 100) / 100;
+  return COUNT_RATES.has(unit) ? Math.round(x) : Math.round(x * 100) / 100;
 }
 
 const ratio = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}×`);

@@ -17,6 +17,9 @@ export const SCENARIOS = {
   'queue-get-loop': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with a consumer that awaits get() in turn until a null sentinel' },
   'queue-iter': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with a consumer that is a for await (const m of queue) loop' },
   'pipe-get-loop': { unit: 'msg/s', higherIsBetter: true, about: 'pipe-small with a receiver that awaits end.get() in turn until a null sentinel' },
+  'lock-uncontended': { unit: 'µs', higherIsBetter: false, about: 'one process alone on a lock held by the hub: p50 of await acquire() + await release() (two round trips)' },
+  'lock-uncontended-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'lock-handoff': { unit: 'acq/s', higherIsBetter: true, about: 'two processes contending for one lock, each looping acquire; release: acquires per second' },
 } as const;
 
 export type ScenarioId = keyof typeof SCENARIOS;
@@ -40,7 +43,9 @@ export type SystemId =
   | 'child-process-json'
   | 'child-process-advanced'
   | 'uds-ndjson-ceiling'
-  | 'uds-raw';
+  | 'uds-raw'
+  | 'python-mp-manager-lock'
+  | 'python-mp-lock';
 
 /** What one run may use. */
 export interface RunContext {

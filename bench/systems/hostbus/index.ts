@@ -2,6 +2,7 @@
 // measurement through the public API (imported by the package's name, i.e. dist/).
 import type { Runner } from '../../lib/runner.js';
 import { channelsRunners } from './channels.js';
+import { lockRunners } from './lock.js';
 import { loopRunners } from './loops.js';
 import { pipeRunners } from './pipe.js';
 import { queueRunners } from './queue.js';
@@ -15,4 +16,5 @@ export const hostbusRunners: Runner[] = [
   ...slowRunners,
   ...channelsRunners,
   ...loopRunners,
+  ...lockRunners,
 ];

@@ -7,6 +7,8 @@
 //   child-process-advanced  queue-small, pipe-small, queue-4k, rtt-child(-p99)
 //   uds-ndjson-ceiling      queue-small, pipe-small, queue-4k, rtt-child(-p99) = rtt-hub(-p99)
 //   uds-raw                 queue-small, pipe-small, queue-4k, slow-consumer-1m/-3m
+//   python-mp-manager-lock  lock-uncontended(-p99), lock-handoff: Manager().Lock()
+//   python-mp-lock          lock-uncontended(-p99), lock-handoff: mp.Lock() (a futex, no server)
 //
 // Each runner starts its own processes, measures once and kills whatever is left.
 import type { Runner } from '../../lib/runner.js';

@@ -1,5 +1,6 @@
-// Peers: Python's multiprocessing.Queue and multiprocessing.Pipe (python_mp.py does the work; its
-// parent process starts the producer and consumer processes and prints one JSON result line).
+// Peers: Python's multiprocessing.Queue and multiprocessing.Pipe, Manager().Lock() and Lock()
+// (python_mp.py does the work; its parent process starts the producer and consumer processes, or
+// the contenders, and prints one JSON result line).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,33 @@ function slow(scenario: 'slow-consumer-1m' | 'slow-consumer-3m'): Runner {
   });
 }
 
+/**
+ * Locks (issue 13): `lock-pair` times `acquire(); release()` pairs in one process (lock-uncontended);
+ * `lock-handoff` has two worker processes contend (acquires / window). KIND: `manager`
+ * (Manager().Lock(), a proxy to the manager's server process) or `mp` (mp.Lock(), a futex).
+ */
+function locks(system: SystemId, kind: 'manager' | 'mp'): Runner[] {
+  return [
+    runner(system, ['lock-uncontended', 'lock-uncontended-p99'], async (ctx) => {
+      const { trips, warmup } = counts(ctx);
+      const r = await python(ctx, `${system} lock-uncontended`, ['lock-pair', String(trips), kind, String(warmup)]);
+      if (r.count !== trips) throw new Error(`${system} lock-uncontended: ${r.count} pairs timed, expected ${trips}`);
+      return { values: { 'lock-uncontended': r.p50, 'lock-uncontended-p99': r.p99 }, details: { n: trips, warmup, p99Us: r.p99, meanUs: r.mean, maxUs: r.max } };
+    }),
+    runner(system, ['lock-handoff'], async (ctx) => {
+      const n = counts(ctx).trips; // per worker, as hostbus's
+      const r = await python(ctx, `${system} lock-handoff`, ['lock-handoff', String(n), kind]);
+      if (r.count !== 2 * n || r.counter !== 2 * n) {
+        throw new Error(`${system} lock-handoff: ${r.count} acquires and a counter of ${r.counter} under the lock, expected ${2 * n}`);
+      }
+      return {
+        values: { 'lock-handoff': rate(r.count, r.elapsedMs) },
+        details: { n: 2 * n, seconds: r.elapsedMs / 1e3, switches: r.switches, switchShare: r.switches / (2 * n - 1) },
+      };
+    }),
+  ];
+}
+
 export const pythonRunners: Runner[] = [
   small('python-mp-queue', 'queue-small', 'queue-small'),
   small('python-mp-queue', 'queue-4x4', 'queue-4x4'),
@@ -97,4 +125,6 @@ export const pythonRunners: Runner[] = [
     if (r.count !== trips) throw new Error(`python-mp-pipe rtt-child: ${r.count} round trips timed, expected ${trips}`);
     return { values: { 'rtt-child': r.p50, 'rtt-child-p99': r.p99 }, details: { n: trips, warmup, meanUs: r.mean, maxUs: r.max } };
   }),
+  ...locks('python-mp-manager-lock', 'manager'),
+  ...locks('python-mp-lock', 'mp'),
 ];

@@ -24,6 +24,8 @@ Modes:
                     child `while (m := conn.recv()) is not None`
   pipe-rtt N W      parent sends a small dict, the child echoes it: W warm-up trips, then N timed
                     ones (time.perf_counter_ns per trip), p50 and p99 (nearest rank) in µs
+  lock-pair N KIND W, lock-handoff N KIND
+                    Manager().Lock() (KIND manager) or mp.Lock() (KIND mp): see python_mp_lock.py
 
 Throughput is timed in the consumer, from its first message to its last (time.perf_counter_ns,
 CLOCK_MONOTONIC on Linux: comparable across processes, which queue-4x4 needs).
@@ -40,6 +42,9 @@ import signal
 import statistics
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source folder for the module below
+import python_mp_lock  # noqa: E402 (this script's folder is first on sys.path)
 
 CTX = mp.get_context("fork")
 T = 1_700_000_000_000
@@ -340,6 +345,10 @@ def main(argv):
         out = run_pipe("4k", n)
     elif mode == "pipe-rtt":
         out = run_rtt(n, int(argv[2]) if len(argv) > 2 else 1000)
+    elif mode == "lock-pair":
+        out = python_mp_lock.run_lock_pair(CTX, n, argv[2], int(argv[3]) if len(argv) > 3 else 1000)
+    elif mode == "lock-handoff":
+        out = python_mp_lock.run_lock_handoff(CTX, n, argv[2], join, die_with_parent)
     else:
         fail(f"unknown mode {mode}")
     print(json.dumps(out), flush=True)
