@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
+import { ClosedError, ConnectionLostError, InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { RequestChannel } from './request-channel.js';
 import './dispose.js';
@@ -26,7 +26,13 @@ export interface AcquireOptions {
 export interface Hold extends AsyncDisposable {
   readonly token: number;
   readonly abandoned: boolean;
-  /** Releases this hold; ERR_NOT_OWNER if it is gone already (released, or its lease ran out). */
+  /**
+   * Releases this hold (one level of an RLock's). Without a lease it resolves at once: the release
+   * is on its way, applied before any later request of this handle (if the connection drops
+   * before it arrives, the hub frees the hold as a dead holder's). With a lease it resolves once
+   * the hub applied it, and rejects with ERR_NOT_OWNER if the lease ran out first. Released
+   * already: ERR_NOT_OWNER.
+   */
   release(): Promise<void>;
   /** Starts the hold's lease again (with `lease` ms, if given); ERR_NOT_OWNER once it expired. */
   renew(lease?: number): Promise<void>;
@@ -47,6 +53,9 @@ interface HoldRecord {
   term?: number;
   expiry?: NodeJS.Timeout;
 }
+
+/** What a release that resolved at once answers: one settled promise for all of them. */
+const RELEASED: Promise<void> = Promise.resolve();
 
 /** An InvalidArgumentError when `options[key]` is given and not a finite number of ms >= 0. */
 function badMs(options: { timeout?: number; lease?: number }, key: 'timeout' | 'lease'): InvalidArgumentError | undefined {
@@ -70,6 +79,8 @@ interface Released {
  * after 100 ms with nothing held or waiting.
  */
 export class Lock {
+  /** A failure the hub answered to a release that had resolved at once (see `releaseHold`). */
+  private failure: Error | undefined;
   /** Its channel: one owner at the hub, kept open while this handle holds something. */
   private readonly channel: RequestChannel;
   /** Holds of this handle, by token (an RLock's one hold counts its depth), oldest first. */
@@ -105,7 +116,7 @@ export class Lock {
    */
   acquire(options: AcquireOptions = {}): Promise<Hold> {
     const { signal } = options;
-    const bad = badMs(options, 'timeout') ?? badMs(options, 'lease');
+    const bad = badMs(options, 'timeout') ?? badMs(options, 'lease') ?? this.takeFailure();
     if (bad) return Promise.reject(bad);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Hold>((resolve, reject) => {
@@ -137,7 +148,40 @@ export class Lock {
    */
   release(): Promise<void> {
     const oldest = this.holds.values().next().value as HoldRecord | undefined;
-    return this.request<Released>('release', oldest ? { token: oldest.token } : {}).then((r) => this.released(r));
+    if (oldest) return this.releaseHold(oldest);
+    const failed = this.takeFailure();
+    if (failed) return Promise.reject(failed);
+    return this.request<Released>('release', {}).then((r) => this.released(r));
+  }
+
+  /**
+   * Releases one level of the hold `rec`. A hold with no lease is this handle's for certain until
+   * released (only its channel's end frees it otherwise), so this resolves at once: the release is
+   * on its way, and the hub applies it before any later request of this handle. A hold with a
+   * lease may have expired at the hub: that waits for the hub's answer (ERR_NOT_OWNER if so).
+   */
+  private releaseHold(rec: HoldRecord): Promise<void> {
+    const failed = this.takeFailure();
+    if (failed) return Promise.reject(failed);
+    if (rec.term !== undefined || this.holds.get(rec.token) !== rec) {
+      return this.request<Released>('release', { token: rec.token }).then((r) => this.released(r));
+    }
+    if (--rec.depth === 0) {
+      clearTimeout(rec.expiry);
+      this.holds.delete(rec.token);
+    }
+    this.ask<Released>('release', { token: rec.token }, (err) => {
+      // Not expected of a hold with no lease; kept for the next call rather than lost.
+      if (err && !(err instanceof ClosedError || err instanceof ConnectionLostError)) this.failure ??= err;
+    });
+    return RELEASED;
+  }
+
+  /** A failure of a release that resolved before the hub answered, once: the next call rejects with it. */
+  private takeFailure(): Error | undefined {
+    const failed = this.failure;
+    this.failure = undefined;
+    return failed;
   }
 
   /** Runs `fn` holding the lock; releases when it returns or throws, and settles as it did. */
@@ -208,6 +252,15 @@ export class Lock {
     });
   }
 
+  /**
+   * Resolves once the hub has applied every request this handle sent before it (a round trip):
+   * after a `release()`, which resolves before that, for a process that learns of the release
+   * by another way than this connection to find the lock free.
+   */
+  async flush(): Promise<void> {
+    await this.state();
+  }
+
   /** Whether anyone holds every permit now (a round trip; as Python's `locked()`). */
   async locked(): Promise<boolean> {
     return (await this.state()).available === 0;
@@ -249,7 +302,7 @@ export class Lock {
       get abandoned() {
         return rec.abandoned;
       },
-      release: () => this.request<Released>('release', { token: rec.token }).then((r) => this.released(r)),
+      release: () => this.releaseHold(rec),
       renew: (ms?: number) => {
         const bad = badMs({ lease: ms }, 'lease');
         if (bad) return Promise.reject(bad);
@@ -308,6 +361,7 @@ export class Lock {
 
   private released(r: Released): void {
     if (r?.token === null || r?.token === undefined) return;
+    // A release that resolved at once has updated this handle already.
     const mine = this.holds.get(r.token);
     if (mine && r.depth === 0) {
       clearTimeout(mine.expiry);

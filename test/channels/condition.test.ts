@@ -95,6 +95,7 @@ describe.each(transports)('conditions over $name', (transport) => {
     await ca.release();
     expect(await b.condition('deep').lock.tryAcquire()).toBeUndefined();
     await ca.release();
+    await ca.lock.flush();
     const hb = await b.condition('deep').lock.tryAcquire();
     expect(hb).toBeDefined();
     await hb!.release();

@@ -70,6 +70,8 @@ describe.each(transports)('locks over $name', (transport) => {
     expect(await rejection(lb.acquire({ timeout: 0 }))).toBeInstanceOf(TimeoutError);
     expect(stats('slow')?.waiting).toBe(0);
     await hold.release();
+    // release() resolved once sent; b, on another connection, sees it once the hub applied it.
+    await until(() => stats('slow')?.holders === 0, 'released');
     const next = await lb.acquire({ timeout: 0 });
     await next.release();
     expect(await lb.locked()).toBe(false);
@@ -97,10 +99,12 @@ describe.each(transports)('locks over $name', (transport) => {
 
   it('tryAcquire gives the hold when free, undefined when not', async () => {
     const [a, b] = await Promise.all([t.bus(), t.bus()]);
-    const hold = await a.lock('try').tryAcquire();
+    const la = a.lock('try');
+    const hold = await la.tryAcquire();
     expect(hold?.token).toBeGreaterThan(0);
     expect(await b.lock('try').tryAcquire()).toBeUndefined();
     await hold!.release();
+    await la.flush(); // applied: b's connection finds it free
     const second = await b.lock('try').tryAcquire();
     expect(second).toBeDefined();
     await second!.release();
@@ -170,13 +174,16 @@ describe.each(transports)('locks over $name', (transport) => {
     const [a, b, c] = await Promise.all([t.bus(), t.bus(), t.bus()]);
     const s = a.semaphore('sem', 2);
     const h1 = await s.acquire();
-    const h2 = await b.semaphore('sem').acquire();
+    const sb = b.semaphore('sem');
+    const h2 = await sb.acquire();
     expect(await s.getValue()).toBe(0);
     expect(await c.semaphore('sem').tryAcquire()).toBeUndefined();
     await h1.release();
-    const h3 = await c.semaphore('sem').acquire();
+    const sc = c.semaphore('sem');
+    const h3 = await sc.acquire();
     await h2.release();
     await h3.release();
+    await Promise.all([sb.flush(), sc.flush()]);
     expect(await s.getValue()).toBe(2);
 
     const signal = a.semaphore('signal', 0);
@@ -252,12 +259,14 @@ describe.each(transports)('locks over $name', (transport) => {
     const hold = await firstValueFrom(la.acquire$());
     await until(() => stats('rx')?.holders === 0, 'released on unsubscribe');
     expect(hold.token).toBeGreaterThan(0);
-    const blocker = await b.lock('rx').acquire();
+    const lbx = b.lock('rx');
+    const blocker = await lbx.acquire();
     const sub = la.acquire$().subscribe();
     await until(() => stats('rx')?.waiting === 1, 'waiting');
     sub.unsubscribe();
     await until(() => stats('rx')?.waiting === 0, 'left the line');
     await blocker.release();
+    await lbx.flush(); // the release is applied: another connection finds the lock free
     expect(await la.locked()).toBe(false);
   });
 
