@@ -8,6 +8,7 @@ import { SocketWire } from '../transport/socket-wire.js';
 import type { Wire } from '../transport/wire.js';
 import type { Port } from './port.js';
 import { KindRegistry, type Kind } from './kinds.js';
+import { guarded, limitsOf, type Limits } from './hub-limits.js';
 import { pipeKind } from './resources/pipe-resource.js';
 import { queueKind } from './resources/queue-resource.js';
 import { lockKind } from './resources/lock-resource.js';
@@ -101,55 +102,11 @@ export interface HubStats {
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
-/** Runs scheduled work of a resource: what escapes it is a defect, reported, never fatal to the hub. */
-function guarded(work: () => void): void {
-  try {
-    work();
-  } catch (err) {
-    process.emitWarning(`hostbus hub: scheduled work failed: ${(err as Error)?.stack ?? String(err)}`, { type: 'HostbusWarning' });
-  }
-}
-
 /** The kinds every hub knows. */
 const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind, eventKind, barrierKind];
 
-/** The limits of a hub, with their defaults (docs/bounds.md). */
-const LIMITS = {
-  maxConnections: 1024,
-  maxChannels: 65_536,
-  maxResources: 65_536,
-  maxQueuedChars: 512 * 1024 * 1024,
-  maxPendingConnections: 128,
-  helloTimeoutMs: 5_000,
-  maxEndedQueues: 1024,
-  maxWaiting: 1024,
-  maxHolds: 4096,
-} as const;
-
-type Limits = { -readonly [K in keyof typeof LIMITS]: number };
-
-/** The hub's limits from its options, each checked: a positive safe integer. */
-function limitsOf(options: HubOptions): Limits {
-  const out = { ...LIMITS } as Limits;
-  for (const key of Object.keys(LIMITS) as (keyof Limits)[]) {
-    const v = options[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
-      throw new InvalidArgumentError(`HubOptions.${key} must be a positive integer, got ${String(v)}`);
-    }
-    out[key] = v;
-  }
-  for (const key of ['maxLine', 'backlog', 'keepaliveMs', 'maxQueued', 'closeTimeoutMs'] as const) {
-    const v = options[key];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (key === 'maxLine' && v < 64))) {
-      throw new InvalidArgumentError(`HubOptions.${key} must be ${key === 'maxLine' ? 'an integer of at least 64' : 'a non-negative integer'}, got ${String(v)}`);
-    }
-  }
-  return out;
-}
-
 /**
- * Owns named resources (queues, pipes) and routes frames between the sessions that use them.
+ * Owns named resources (queues, pipes, locks...) and routes frames between the sessions that use them.
  * Embed it in any process with {@link Hub.listen}, or run it in memory for tests.
  * A session that breaks the protocol is closed; the hub and the other sessions go on. Every count
  * a peer can grow has a limit (see {@link HubOptions}); reaching one is an ERR_LIMIT error to the
@@ -179,7 +136,6 @@ export class Hub implements ResourceHost {
 
   /** Throws InvalidArgumentError on a bad option. */
   constructor(private readonly options: HubOptions = {}) {
-    if ('maxWaitingJoins' in options) throw new InvalidArgumentError('the option maxWaitingJoins is now maxWaiting (it counts every kind of waiting request): rename it');
     this.scheduler = options.scheduler ?? asapScheduler;
     this.limits = limitsOf(options);
     this.kinds = new KindRegistry([...BUILT_IN, ...(options.kinds ?? [])]);
