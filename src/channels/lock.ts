@@ -247,9 +247,9 @@ export class Lock {
 
   /** Releases the hold `token` without a promise (a teardown's, a cancelled grant's); errors are dropped. */
   private releaseNow(token: number): void {
-    this.ask<Released>('release', { token }, (err, r) => {
-      if (!err && r) this.released(r);
-    });
+    const rec = this.holds.get(token);
+    if (rec) this.releaseHold(rec).catch(() => undefined);
+    else this.ask<Released>('release', { token }, (err, r) => void (!err && r && this.released(r)));
   }
 
   /**
