@@ -1,9 +1,10 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { ClosedError, InvalidArgumentError, PipeBusyError, TimeoutError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, PipeBusyError } from '../errors.js';
 import { Deque } from '../bus/deque.js';
 import { InFlight } from '../bus/in-flight.js';
 import { MAX_CREDIT, type Port, type PortHandler } from '../bus/port.js';
 import { decodeValue } from './json.js';
+import { Puller } from './puller.js';
 
 /** Default receive credit: data frames a receiver lets the sender have in flight. */
 export const DEFAULT_PREFETCH = 1024;
@@ -22,20 +23,13 @@ export interface Delivery<T> {
 /** What `take()` resolves with once the end arrived and every value was taken. */
 export const DONE = Symbol('ended');
 
-/** The reader of pull mode (`take`, `poll`): values are taken one at a time from the inbox. */
-interface Puller {
-  /** Sequence number of the value last taken, not yet processed (0: none). */
-  last: number;
-  /** A `take` waiting for a value. */
-  taker: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } | undefined;
-  /** `poll`s waiting for a value. */
-  polls: Set<(ready: boolean) => void>;
-}
-
-interface Reader {
-  /** Hands one value to the subscriber; false when it has left (the value stays here). */
+/** @internal Who reads an end: a subscriber of `values()`, or pull mode (`Puller`). */
+export interface Reader {
+  /** Hands one value to the reader; false when it does not take it now (the value stays here). */
   deliver(payload: string, seq: number): boolean;
   finish(err: Error | undefined): void;
+  /** True for pull mode. */
+  readonly pull?: boolean;
 }
 
 /**
@@ -51,7 +45,7 @@ export class Inbound<T> {
   private port: Port | undefined;
   private readonly inbox = new Deque<[string, number]>();
   private reader: Reader | undefined;
-  private puller: (Puller & Reader) | undefined;
+  private puller: Puller<T> | undefined;
   private terminal: { err: Error | undefined } | undefined;
   private granted = false;
   private owed = 0;
@@ -139,7 +133,7 @@ export class Inbound<T> {
   values(manual: boolean, onStop?: () => void): Observable<T | Delivery<T>> {
     return new Observable<T | Delivery<T>>((subscriber) => {
       if (this.reader) {
-        subscriber.error(new PipeBusyError(this.reader === this.puller
+        subscriber.error(new PipeBusyError(this.reader.pull
           ? `${this.what} is read with get(), poll() or for await: read an end one way (a for await loop gives it up when it stops)`
           : `${this.what} already has a subscriber: share() one subscription instead`));
         return;
@@ -200,137 +194,76 @@ export class Inbound<T> {
   }
 
   /**
-   * Pull mode: takes the next value, from what credit already brought when one is waiting (no
-   * round trip per value). The value taken before on this end counts as processed now (acked,
-   * credit given back in batches). Resolves with `DONE` once the end arrived and every value was
-   * taken; rejects with the channel's error after the values before it, with ERR_TIMEOUT when no
-   * value came within `timeout` ms, and with ERR_PIPE_BUSY while a `values()` subscriber reads
-   * this end or another `take` waits. The first call makes pull mode this end's reader until
-   * `release()`.
+   * Pull mode (`Puller`): takes the next value, from what credit already brought (no round trip
+   * per value); the value taken before counts as processed now. Resolves with `DONE` once the end
+   * arrived and every value was taken; rejects with the channel's error after the values before
+   * it, with ERR_TIMEOUT when none came within `timeout` ms, with ERR_PIPE_BUSY while a `values()`
+   * subscriber reads this end or another take waits. The first take or poll makes pull mode this
+   * end's reader until `release()`.
    */
   take(timeout?: number): Promise<T | typeof DONE> {
-    return new Promise((resolve, reject) => {
-      const puller = this.claim(timeout);
-      if (puller instanceof Error) return reject(puller);
-      if (puller.taker) return reject(new PipeBusyError(`a get() already waits on ${this.what}: await it before the next`));
-      this.settleTaken();
-      const item = this.inbox.shift();
-      if (item) return this.give(puller, item[0], item[1], resolve, reject);
-      if (this.terminal) return this.terminal.err ? reject(this.terminal.err) : resolve(DONE);
-      if (timeout === 0) return reject(this.timeout(0));
-      puller.taker = { resolve: resolve as (v: unknown) => void, reject };
-      if (timeout !== undefined) {
-        puller.taker.timer = setTimeout(() => {
-          puller.taker = undefined;
-          reject(this.timeout(timeout));
-        }, timeout);
-      }
-    });
+    const puller = this.pulling();
+    return puller instanceof Error ? Promise.reject(puller) : puller.take(timeout);
   }
 
-  /**
-   * Pull mode: resolves true when a value is waiting to be taken (now, or within `timeout` ms,
-   * default 0), false otherwise or once the end arrived with nothing left; takes nothing.
-   * Rejects as `take` does when the end is read otherwise.
-   */
+  /** Pull mode: whether a value is waiting to be taken (now, or within `timeout` ms, default 0); takes nothing. */
   poll(timeout = 0): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      const puller = this.claim(timeout);
-      if (puller instanceof Error) return reject(puller);
-      if (this.inbox.length > 0) return resolve(true);
-      if (this.terminal || timeout === 0) return resolve(false);
-      const timer = setTimeout(() => {
-        puller.polls.delete(done);
-        resolve(false);
-      }, timeout);
-      const done = (ready: boolean) => {
-        clearTimeout(timer);
-        resolve(ready);
-      };
-      puller.polls.add(done);
-    });
+    const puller = this.pulling();
+    return puller instanceof Error ? Promise.reject(puller) : puller.poll(timeout);
   }
 
   /** The value last taken counts as processed (the next `take`, or the end closing, does this). */
   settleTaken(): void {
-    const puller = this.puller;
-    if (!puller || puller.last === 0) return;
-    const seq = puller.last;
-    puller.last = 0;
-    this.processed(seq);
+    this.puller?.settleTaken();
   }
 
-  /**
-   * Leaves pull mode: the value last taken counts as processed, a waiting `take` resolves with
-   * `DONE`, waiting polls with false, and values not taken wait for the next reader.
-   */
+  /** Leaves pull mode: the value last taken counts as processed, a waiting take resolves with `DONE`, and values not taken wait for the next reader. */
   release(): void {
     const puller = this.puller;
     if (!puller) return;
-    this.settleTaken();
     this.puller = undefined;
     if (this.reader === puller) this.reader = undefined;
-    this.wake(puller, (t) => t.resolve(DONE), false);
+    puller.leave();
   }
 
-  /** Makes pull mode the reader (granting credit the first time), or says why it cannot be. */
-  private claim(timeout: number | undefined): (Puller & Reader) | Error {
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
-      return new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${timeout}`);
+  /** @internal The oldest value waiting to be read, taken out. */
+  shiftWaiting(): [string, number] | undefined {
+    return this.inbox.shift();
+  }
+
+  /** @internal Values waiting to be read. */
+  get waiting(): number {
+    return this.inbox.length;
+  }
+
+  /** @internal The end (or the channel's error), once it arrived. */
+  get ended(): { err: Error | undefined } | undefined {
+    return this.terminal;
+  }
+
+  /**
+   * @internal Decodes a value pull mode took; one that is not JSON counts as processed and fails
+   * the channel (see `decode`), and is thrown.
+   */
+  decodeTaken(payload: string, seq: number): T {
+    try {
+      return decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT);
+    } catch (err) {
+      this.processed(seq);
+      this.port?.fail(err as Error);
+      throw err;
     }
+  }
+
+  /** Pull mode as this end's reader (made the first time, granting credit), or why it cannot be. */
+  private pulling(): Puller<T> | Error {
     if (this.puller) return this.puller;
     if (this.reader) return new PipeBusyError(`${this.what} already has a subscriber: read it with get() or with recv(), not both at once`);
-    const puller: Puller & Reader = {
-      last: 0,
-      taker: undefined,
-      polls: new Set(),
-      deliver: (payload, seq) => {
-        const taker = puller.taker;
-        if (!taker) {
-          // The value waits in the inbox for a take; a poll learns it is there.
-          this.wake(puller, undefined, true);
-          return false;
-        }
-        puller.taker = undefined;
-        clearTimeout(taker.timer);
-        this.give(puller, payload, seq, taker.resolve, taker.reject);
-        return true;
-      },
-      finish: (err) => this.wake(puller, (t) => (err ? t.reject(err) : t.resolve(DONE)), false),
-    };
+    const puller = new Puller<T>(this, this.what);
     this.puller = puller;
     this.reader = puller;
     this.regrant();
     return puller;
-  }
-
-  private give(puller: Puller, payload: string, seq: number, resolve: (v: T) => void, reject: (e: Error) => void): void {
-    try {
-      const value = decodeValue<T>(payload, `a payload received on ${this.what}`, BAD_PAYLOAD_HINT);
-      puller.last = seq;
-      resolve(value);
-    } catch (err) {
-      this.processed(seq);
-      this.port?.fail(err as Error);
-      reject(err as Error);
-    }
-  }
-
-  /** Settles the waiting take with `settle` (if given) and every waiting poll with `ready`. */
-  private wake(puller: Puller, settle: ((t: NonNullable<Puller['taker']>) => void) | undefined, ready: boolean): void {
-    const taker = puller.taker;
-    if (settle && taker) {
-      puller.taker = undefined;
-      clearTimeout(taker.timer);
-      settle(taker);
-    }
-    const polls = [...puller.polls];
-    puller.polls.clear();
-    for (const p of polls) p(ready);
-  }
-
-  private timeout(ms: number): TimeoutError {
-    return new TimeoutError(`no value on ${this.what} within ${ms} ms: wait longer, or poll() first`);
   }
 
   /** Puts values delivered but not acknowledged back at the front, for the next subscriber. */
@@ -376,7 +309,8 @@ export class Inbound<T> {
     if (this.drained) this.onDrained?.();
   }
 
-  private processed(seq: number): void {
+  /** @internal The value `seq` was processed: acknowledged, and its credit given back (in batches). */
+  processed(seq: number): void {
     this.done++;
     const port = this.port;
     if (port) this.acknowledge(port, seq);
