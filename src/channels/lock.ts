@@ -2,41 +2,10 @@ import { Observable } from 'rxjs';
 import { ClosedError, ConnectionLostError, InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { RequestChannel } from './request-channel.js';
+import type { AcquireOptions, Hold, LockType } from './lock-types.js';
 import './dispose.js';
 
-/** What a lock handle is: Python's Lock, RLock, Semaphore or BoundedSemaphore. */
-export type LockType = 'lock' | 'rlock' | 'semaphore' | 'bounded-semaphore';
-
-/** Options of `acquire()`. */
-export interface AcquireOptions {
-  /** Give up after this many ms: the acquire rejects with ERR_TIMEOUT (0: only if free now). */
-  timeout?: number;
-  /** Give up when this signal aborts: the acquire rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** The hold expires this many ms after it is granted unless renewed (`hold.renew()`). */
-  lease?: number;
-}
-
-/**
- * One grant of a lock or semaphore, to the handle that acquired it. `token` grows with every
- * grant of that lock, across holders: a fencing token. `abandoned` is true when the permit came
- * from a holder that went without releasing (its process died, its lease ran out): what the lock
- * protects may be half-written.
- */
-export interface Hold extends AsyncDisposable {
-  readonly token: number;
-  readonly abandoned: boolean;
-  /**
-   * Releases this hold (one level of an RLock's). Without a lease it resolves at once: the release
-   * is on its way, applied before any later request of this handle (if the connection drops
-   * before it arrives, the hub frees the hold as a dead holder's). With a lease it resolves once
-   * the hub applied it, and rejects with ERR_NOT_OWNER if the lease ran out first. Released
-   * already: ERR_NOT_OWNER.
-   */
-  release(): Promise<void>;
-  /** Starts the hold's lease again (with `lease` ms, if given); ERR_NOT_OWNER once it expired. */
-  renew(lease?: number): Promise<void>;
-}
+export type { AcquireOptions, Hold, LockType } from './lock-types.js';
 
 interface Granted {
   token: number;
@@ -51,6 +20,8 @@ interface HoldRecord {
   abandoned: boolean;
   /** Its lease (ms), and the timer that forgets it once the lease ran out. */
   term?: number;
+  /** In a condition's wait: freed at the hub until the wait gets the lock back. */
+  parked?: boolean;
   expiry?: NodeJS.Timeout;
 }
 
@@ -147,7 +118,7 @@ export class Lock {
    * rejects with ERR_NOT_OWNER.
    */
   release(): Promise<void> {
-    const oldest = this.holds.values().next().value as HoldRecord | undefined;
+    const oldest = this.oldest();
     if (oldest) return this.releaseHold(oldest);
     const failed = this.takeFailure();
     if (failed) return Promise.reject(failed);
@@ -338,8 +309,11 @@ export class Lock {
    * was notified. The hold keeps its object; its token is the new grant's.
    */
   conditionWait(cond: string, timeout: number | undefined): Promise<boolean> {
-    const rec = this.holds.values().next().value as HoldRecord | undefined;
+    const rec = this.oldest();
+    // Parked: the hub freed it; not this handle's to release or wait with meanwhile.
+    if (rec) rec.parked = true;
     return this.request<Granted & { notified?: unknown }>('wait', { cond, timeout, token: rec?.token }).then((g) => {
+      if (rec) rec.parked = false;
       if (!g || typeof g.token !== 'number') throw new ProtocolError(`lock '${this.name}': the hub answered wait with no token`);
       if (rec) {
         this.holds.delete(rec.token);
@@ -351,7 +325,17 @@ export class Lock {
         this.held(g);
       }
       return g.notified === true;
+    }, (err: Error) => {
+      // Refused before it parked (the hold is still this handle's), or the channel went.
+      if (rec) rec.parked = false;
+      throw err;
     });
+  }
+
+  /** This handle's oldest hold that is not parked in a condition's wait. */
+  private oldest(): HoldRecord | undefined {
+    for (const rec of this.holds.values()) if (!rec.parked) return rec;
+    return undefined;
   }
 
   /** @internal Wakes up to `n` waiters of `cond`; resolves with how many. This handle must hold the lock. */

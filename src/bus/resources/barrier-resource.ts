@@ -24,6 +24,8 @@ interface Options {
 interface Party {
   channel: Channel;
   reply: Reply;
+  /** Cancels its timeout's timer. */
+  cancel?: () => void;
 }
 
 function readOptions(open: OpenRequest): Options {
@@ -53,9 +55,11 @@ function msOption(v: unknown): number | undefined {
  */
 class BarrierResource implements Resource {
   readonly kind = 'barrier';
+  /** Parties waiting this round, in the order they arrived. */
   private waiting: Party[] = [];
+  /** Of them, those of each channel. */
+  private byChannel = new Map<Channel, Party[]>();
   private broken = false;
-  private cancelTimer: (() => void) | undefined;
   private readonly users = new Set<Channel>();
   /** Rounds completed. */
   private rounds = 0;
@@ -108,30 +112,35 @@ class BarrierResource implements Resource {
     if (this.broken) return reply.fail(this.brokenError(`barrier '${this.name}' is broken`));
     const index = this.waiting.length;
     if (index + 1 === this.options.parties) {
-      const round = this.waiting;
-      this.waiting = [];
-      this.cancelTimer?.();
-      this.cancelTimer = undefined;
+      const round = this.endRound();
       this.rounds++;
-      round.forEach((p, i) => {
-        this.host.wait(p.channel.session.id, -1);
-        p.reply.ok(i);
-      });
+      round.forEach((p, i) => p.reply.ok(i));
       return reply.ok(index);
     }
     if (!this.host.wait(channel.session.id, 1)) {
       throw new LimitError('this connection has maxWaiting requests waiting on the hub already: await some first, or raise maxWaiting on the hub');
     }
-    this.waiting.push({ channel, reply });
+    const party: Party = { channel, reply };
+    this.waiting.push(party);
+    const mine = this.byChannel.get(channel) ?? [];
+    mine.push(party);
+    this.byChannel.set(channel, mine);
     // As Python's: the timeout of any party's wait breaks the barrier for all.
     if (timeout !== undefined) {
-      const cancel = this.host.later(timeout, () => this.break(`barrier '${this.name}': a party's wait timed out after ${timeout} ms`));
-      const before = this.cancelTimer;
-      this.cancelTimer = () => {
-        before?.();
-        cancel();
-      };
+      party.cancel = this.host.later(timeout, () => this.break(`barrier '${this.name}': a party's wait timed out after ${timeout} ms`));
     }
+  }
+
+  /** The parties of this round, taken out of it: their timers cancelled, their places in `maxWaiting` given back. */
+  private endRound(): Party[] {
+    const round = this.waiting;
+    this.waiting = [];
+    this.byChannel = new Map();
+    for (const p of round) {
+      p.cancel?.();
+      this.host.wait(p.channel.session.id, -1);
+    }
+    return round;
   }
 
   private brokenError(why: string): BarrierBrokenError {
@@ -141,25 +150,21 @@ class BarrierResource implements Resource {
   /** Breaks the barrier: every waiting party is answered ERR_BARRIER_BROKEN. */
   private break(why: string): void {
     this.broken = true;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    const round = this.waiting;
-    this.waiting = [];
-    for (const p of round) {
-      this.host.wait(p.channel.session.id, -1);
-      p.reply.fail(this.brokenError(why));
-    }
+    for (const p of this.endRound()) p.reply.fail(this.brokenError(why));
   }
 
   /** A channel closed: if one of its parties was waiting, the barrier breaks (a party died). */
   private gone(channel: Channel): void {
     this.users.delete(channel);
-    if (this.waiting.some((p) => p.channel === channel)) {
-      this.waiting = this.waiting.filter((p) => {
-        if (p.channel !== channel) return true;
+    const mine = this.byChannel.get(channel);
+    if (mine) {
+      this.byChannel.delete(channel);
+      const left = new Set(mine);
+      for (const p of mine) {
+        p.cancel?.();
         this.host.wait(channel.session.id, -1);
-        return false;
-      });
+      }
+      this.waiting = this.waiting.filter((p) => !left.has(p));
       this.break(`barrier '${this.name}': a waiting party went away (its connection closed)`);
     }
     this.host.maybeIdle(this);

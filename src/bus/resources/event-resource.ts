@@ -35,7 +35,9 @@ interface Watcher {
 class EventResource implements Resource {
   readonly kind = 'event';
   private flag = false;
-  private waiters: Waiter[] = [];
+  /** Waits waiting, and the same by channel (closing one walks only its own). */
+  private waiters = new Set<Waiter>();
+  private readonly byChannel = new Map<Channel, Set<Waiter>>();
   private readonly watchers = new Set<Watcher>();
   private readonly users = new Set<Channel>();
 
@@ -47,7 +49,7 @@ class EventResource implements Resource {
   }
 
   stats() {
-    return { set: this.flag, waiting: this.waiters.length, watchers: this.watchers.size };
+    return { set: this.flag, waiting: this.waiters.size, watchers: this.watchers.size };
   }
 
   attach(channel: Channel, open: OpenRequest): void {
@@ -95,13 +97,18 @@ class EventResource implements Resource {
         if (this.leave(waiter)) reply.ok(false);
       });
     }
-    this.waiters.push(waiter);
+    this.waiters.add(waiter);
+    const mine = this.byChannel.get(channel) ?? new Set<Waiter>();
+    mine.add(waiter);
+    this.byChannel.set(channel, mine);
   }
 
+  /** Takes `waiter` out, and out of `maxWaiting`; false if it was not waiting. */
   private leave(waiter: Waiter): boolean {
-    const at = this.waiters.indexOf(waiter);
-    if (at < 0) return false;
-    this.waiters.splice(at, 1);
+    if (!this.waiters.delete(waiter)) return false;
+    const mine = this.byChannel.get(waiter.channel);
+    mine?.delete(waiter);
+    if (mine?.size === 0) this.byChannel.delete(waiter.channel);
     waiter.cancel?.();
     this.host.wait(waiter.channel.session.id, -1);
     return true;
@@ -111,11 +118,8 @@ class EventResource implements Resource {
     if (flag === this.flag) return;
     this.flag = flag;
     if (flag) {
-      const woken = this.waiters;
-      this.waiters = [];
-      for (const w of woken) {
-        w.cancel?.();
-        this.host.wait(w.channel.session.id, -1);
+      for (const w of [...this.waiters]) {
+        this.leave(w);
         w.reply.ok(true);
       }
     }
@@ -138,6 +142,8 @@ class EventResource implements Resource {
       },
     };
     channel.opened({ set: this.flag });
+    // Credit for one frame, so that a watcher that sends one fails its channel, not its connection.
+    channel.grant(1);
     this.tell(watcher, this.flag);
   }
 
@@ -153,7 +159,7 @@ class EventResource implements Resource {
 
   private gone(channel: Channel): void {
     this.users.delete(channel);
-    for (const w of this.waiters.filter((x) => x.channel === channel)) this.leave(w);
+    for (const w of [...(this.byChannel.get(channel) ?? [])]) this.leave(w);
     this.host.maybeIdle(this);
   }
 }

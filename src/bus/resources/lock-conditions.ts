@@ -29,9 +29,9 @@ export interface CondLock {
   readonly host: ResourceHost;
   /** The hold `token` of `owner`, or its oldest with no token; undefined if it holds none. */
   holdOf(owner: Channel, token?: unknown): CondHold | undefined;
-  /** Frees `hold` as a release does (not abandoned). */
+  /** Frees `hold` as a release does (not abandoned), its place in `maxHolds` kept for the waiter. */
   release(hold: CondHold): void;
-  /** Puts `waiter` at the back of the lock's line (it counts toward `maxWaiting` already). */
+  /** Puts `waiter` at the back of the lock's line (it counts toward `maxWaiting` and `maxHolds` already). */
   rejoin(waiter: Rejoining): void;
 }
 
@@ -49,18 +49,28 @@ interface CondWaiter extends Rejoining {
  * holds the lock again; one whose channel closes goes.
  */
 export class Conditions {
-  private readonly waiting = new Map<string, CondWaiter[]>();
+  /** Parked waiters by condition, oldest first. */
+  private readonly waiting = new Map<string, Set<CondWaiter>>();
+  /** The same, by channel and request id. */
+  private readonly byOwner = new Map<Channel, Map<number, CondWaiter>>();
+  private count = 0;
 
   constructor(private readonly lock: CondLock) {}
 
   /** Parked waiters, over all conditions. */
   get size(): number {
-    let n = 0;
-    for (const list of this.waiting.values()) n += list.length;
-    return n;
+    return this.count;
   }
 
-  /** `{cond, timeout, token}`. */
+  /** True when `owner`'s request `id` is parked here. */
+  has(owner: Channel, id: number): boolean {
+    return this.byOwner.get(owner)?.has(id) === true;
+  }
+
+  /**
+   * `{cond, timeout, token}`: parks the waiter; its hold is freed, but its place in `maxHolds` is
+   * kept, so that getting the lock back cannot fail.
+   */
   wait(owner: Channel, args: Record<string, unknown>, reply: Reply, id: number, timeout: number | undefined): void {
     const cond = condName(args.cond);
     const hold = this.lock.holdOf(owner, args.token);
@@ -69,9 +79,13 @@ export class Conditions {
       throw new LimitError('this connection has maxWaiting requests waiting on the hub already: await some first, or raise maxWaiting on the hub');
     }
     const waiter: CondWaiter = { owner, id, reply, lease: hold.term, depth: hold.depth, notified: false, cond };
-    const list = this.waiting.get(cond) ?? [];
-    list.push(waiter);
+    const list = this.waiting.get(cond) ?? new Set<CondWaiter>();
+    list.add(waiter);
     this.waiting.set(cond, list);
+    const mine = this.byOwner.get(owner) ?? new Map<number, CondWaiter>();
+    mine.set(id, waiter);
+    this.byOwner.set(owner, mine);
+    this.count++;
     if (timeout !== undefined) waiter.cancel = this.lock.host.later(timeout, () => this.move(waiter, false));
     this.lock.release(hold);
   }
@@ -84,19 +98,21 @@ export class Conditions {
       throw new InvalidArgumentError(`n is an integer from 0 to ${MAX_NOTIFY}, got ${describe(n)}`);
     }
     if (!this.lock.holdOf(owner)) throw this.notOwner('notify');
-    const list = this.waiting.get(cond) ?? [];
-    const woken = list.slice(0, n);
+    const woken: CondWaiter[] = [];
+    for (const w of this.waiting.get(cond) ?? []) {
+      if (woken.length >= n) break;
+      woken.push(w);
+    }
     for (const w of woken) this.move(w, true);
     return woken.length;
   }
 
-  /** A channel closed: its parked waiters go. */
+  /** A channel closed: its parked waiters go, and their places in `maxWaiting` and `maxHolds`. */
   gone(channel: Channel): void {
-    for (const list of [...this.waiting.values()]) {
-      for (const w of list.filter((x) => x.owner === channel)) {
-        this.unpark(w);
-        this.lock.host.wait(channel.session.id, -1);
-      }
+    for (const w of [...(this.byOwner.get(channel)?.values() ?? [])]) {
+      this.unpark(w);
+      this.lock.host.wait(channel.session.id, -1);
+      this.lock.host.holding(channel.session.id, -1);
     }
   }
 
@@ -109,10 +125,12 @@ export class Conditions {
   /** Takes `w` off its condition; false if it was not on it. */
   private unpark(w: CondWaiter): boolean {
     const list = this.waiting.get(w.cond);
-    const at = list ? list.indexOf(w) : -1;
-    if (at < 0) return false;
-    list!.splice(at, 1);
-    if (list!.length === 0) this.waiting.delete(w.cond);
+    if (!list?.delete(w)) return false;
+    if (list.size === 0) this.waiting.delete(w.cond);
+    const mine = this.byOwner.get(w.owner);
+    mine?.delete(w.id);
+    if (mine?.size === 0) this.byOwner.delete(w.owner);
+    this.count--;
     w.cancel?.();
     return true;
   }

@@ -110,6 +110,9 @@ class LockResource implements Resource, CondLock {
   }
 
   private serve(owner: Channel, op: string, args: Record<string, unknown>, reply: Reply, id: number): void {
+    if ((op === 'acquire' || op === 'wait') && (this.owners.get(owner)?.waiting.has(id) || this.conditions.has(owner, id))) {
+      throw new InvalidArgumentError(`request id ${id} already waits on this channel: give each request an id of its own`);
+    }
     switch (op) {
       case 'acquire':
         return this.acquire(owner, args, reply, id);
@@ -203,9 +206,9 @@ class LockResource implements Resource, CondLock {
     return hold?.owner === owner ? hold : undefined;
   }
 
-  /** CondLock: frees `hold` as its release would. */
+  /** CondLock: frees `hold` as its release would, keeping its place in `maxHolds` for the waiter. */
   release(hold: CondHold): void {
-    this.free(hold as Hold, false);
+    this.free(hold as Hold, false, true);
   }
 
   /** CondLock: a condition's waiter goes back in line for the lock. */
@@ -266,22 +269,24 @@ class LockResource implements Resource, CondLock {
     return true;
   }
 
-  /** Takes `waiter` out of the line; false if it was not in it. */
+  /** Takes `waiter` out of the line, and out of `maxWaiting` (a condition's, out of the place in `maxHolds` it kept too); false if it was not in it. */
   private leave(waiter: Waiter): boolean {
     if (!this.line.delete(waiter)) return false;
     this.owners.get(waiter.owner)?.waiting.delete(waiter.id);
     waiter.timer?.();
     this.host.wait(waiter.owner.session.id, -1);
+    if (waiter.rejoining) this.host.holding(waiter.owner.session.id, -1);
     return true;
   }
 
-  private free(hold: Hold, abandoned: boolean): void {
+  /** Frees `hold` (`keepSlot`: its place in `maxHolds` stays counted, for a condition's waiter). */
+  private free(hold: Hold, abandoned: boolean, keepSlot = false): void {
     if (this.holds.get(hold.token) !== hold) return;
     this.holds.delete(hold.token);
     const mine = this.owners.get(hold.owner)?.holds;
     if (mine) mine.splice(mine.indexOf(hold), 1);
     hold.lease?.();
-    this.host.holding(hold.owner.session.id, -1);
+    if (!keepSlot) this.host.holding(hold.owner.session.id, -1);
     this.available++;
     if (abandoned) this.abandoned++;
     this.serveWaiters();
