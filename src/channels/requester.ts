@@ -33,6 +33,12 @@ export class Requester {
   private readonly byId = new Map<number, Pending>();
   private failure: Error | undefined;
   private owed = 0;
+  /**
+   * Answers received, not acknowledged yet: the acknowledgement goes with the next request (one
+   * write, where a reply to an answer comes at once), or after this turn's I/O.
+   */
+  private unacked: number[] = [];
+  private ackLater: NodeJS.Immediate | undefined;
 
   constructor(private readonly what: string, private readonly maxBuffer = 65_536, private readonly ordered = true) {}
 
@@ -96,6 +102,7 @@ export class Requester {
   private drain(): void {
     const port = this.port;
     if (!port || this.failure) return;
+    if (this.unacked.length > 0 && this.unsent.length > 0) this.sendAcks();
     while (this.unsent.length > 0 && port.state === 'open' && port.credit > 0) {
       const { json, header, pending } = this.unsent.shift()!;
       try {
@@ -134,7 +141,8 @@ export class Requester {
       }
       this.byId.delete(head.id);
     }
-    port.ack(seq);
+    this.unacked.push(seq);
+    this.ackLater ??= setImmediate(() => this.sendAcks());
     if (++this.owed >= ANSWER_WINDOW / 2) {
       port.grant(this.owed);
       this.owed = 0;
@@ -150,9 +158,21 @@ export class Requester {
     head.resolve(value);
   }
 
+  /** Acknowledges the answers received so far. */
+  private sendAcks(): void {
+    clearImmediate(this.ackLater);
+    this.ackLater = undefined;
+    const seqs = this.unacked;
+    this.unacked = [];
+    for (const seq of seqs) this.port?.ack(seq);
+  }
+
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    clearImmediate(this.ackLater);
+    this.ackLater = undefined;
+    this.unacked = [];
     for (let u = this.unsent.shift(); u; u = this.unsent.shift()) u.pending.reject(err);
     for (let p = this.pending.shift(); p; p = this.pending.shift()) p.reject(err);
     const waiting = [...this.byId.values()];
