@@ -42,6 +42,17 @@ export function quantile(xs: ArrayLike<number>, q: number): number {
 
 const mib = (kib: number) => kib / 1024;
 
+/** p50 and p99 (nearest rank), mean and max of round-trip times. */
+export function percentiles(us: ArrayLike<number>): { p50: number; p99: number; mean: number; max: number } {
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < us.length; i++) {
+    sum += us[i]!;
+    if (us[i]! > max) max = us[i]!;
+  }
+  return { p50: quantile(us, 0.5), p99: quantile(us, 0.99), mean: sum / us.length, max };
+}
+
 export function summarize(samples: Sample[], options: readonly string[], baseline: string): Row[] {
   const rows = options.map((option): Row => {
     const mine = samples.filter((s) => s.option === option);

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { RequestChannel } from './request-channel.js';
+import { MAX_PARTIES } from '../bus/resources/barrier-resource.js';
 
 /** Options of a barrier, fixed by its first open. */
 export interface BarrierOptions {
@@ -22,8 +23,8 @@ export class Barrier {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
       throw new InvalidArgumentError(`a barrier's name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
     }
-    if (!Number.isSafeInteger(parties) || parties < 1 || parties > 1_000_000) {
-      throw new InvalidArgumentError(`a barrier's parties is an integer from 1 to 1,000,000, got ${parties}`);
+    if (!Number.isSafeInteger(parties) || parties < 1 || parties > MAX_PARTIES) {
+      throw new InvalidArgumentError(`a barrier's parties is an integer from 1 to ${MAX_PARTIES}, got ${parties}`);
     }
     const { timeout } = options;
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {

@@ -1,7 +1,7 @@
 // The public types of a lock handle (src/channels/lock.ts).
 
 /** What a lock handle is: Python's Lock, RLock, Semaphore or BoundedSemaphore. */
-export type LockType = 'lock' | 'rlock' | 'semaphore' | 'bounded-semaphore';
+export type { LockType } from '../bus/resources/lock-options.js';
 
 /** Options of `acquire()`. */
 export interface AcquireOptions {

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import { ClosedError, ConnectionLostError, InvalidArgumentError, NotOwnerError, ProtocolError } from '../errors.js';
 import { registerHandleKind, type BusLike, type HandleDescriptor } from './handle.js';
 import { RequestChannel } from './request-channel.js';
+import { LOCK_TYPES, MAX_PERMITS } from '../bus/resources/lock-options.js';
 import type { AcquireOptions, Hold, LockType } from './lock-types.js';
 import './dispose.js';
 
@@ -61,12 +62,12 @@ export class Lock {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
       throw new InvalidArgumentError(`a lock's name must be a string of 1 to 256 characters, got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
     }
-    if (!['lock', 'rlock', 'semaphore', 'bounded-semaphore'].includes(type)) {
-      throw new InvalidArgumentError(`a lock's type is lock, rlock, semaphore or bounded-semaphore, got ${String(type).slice(0, 32)}`);
+    if (!(LOCK_TYPES as readonly string[]).includes(type)) {
+      throw new InvalidArgumentError(`a lock's type is one of ${LOCK_TYPES.join(', ')}, got ${String(type).slice(0, 32)}`);
     }
     const semaphore = type === 'semaphore' || type === 'bounded-semaphore';
-    if (semaphore && !(value === undefined || (Number.isSafeInteger(value) && value >= 0 && value <= 2 ** 30))) {
-      throw new InvalidArgumentError(`a semaphore's value is an integer from 0 to ${2 ** 30}, got ${value}`);
+    if (semaphore && !(value === undefined || (Number.isSafeInteger(value) && value >= 0 && value <= MAX_PERMITS))) {
+      throw new InvalidArgumentError(`a semaphore's value is an integer from 0 to ${MAX_PERMITS}, got ${value}`);
     }
     this.channel = new RequestChannel(bus, {
       kind: 'lock',

@@ -1,4 +1,4 @@
-// Helpers of the sync regression tests (test/sync-regressions/).
+// Helpers of the regression tests of locks and the other sync kinds (test/sync-regressions/).
 import type { Hub } from '../../src/bus/hub.js';
 import { RawClient } from '../raw-client.js';
 
@@ -9,6 +9,11 @@ export function stats(hub: Hub, kind: string, name: string): Record<string, unkn
   return hub.stats().resources.find((r) => r.kind === kind && r.name === name);
 }
 
+/** The stats of lock `name` on `hub`, if the hub holds it. */
+export function lockStats(hub: Hub, name: string): Record<string, unknown> | undefined {
+  return stats(hub, 'lock', name);
+}
+
 /** Polls `condition` every few ms for up to `ms`; true as soon as it holds, false if it never did. */
 export async function eventually(condition: () => boolean, ms = 1_000): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -17,6 +22,13 @@ export async function eventually(condition: () => boolean, ms = 1_000): Promise<
     await new Promise<void>((resolve) => setTimeout(resolve, 2));
   }
   return true;
+}
+
+/** Whether `p` settles within `ms` (never leaves a rejection unhandled). */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let done = false;
+  p.then(() => (done = true), () => (done = true));
+  return eventually(() => done, ms);
 }
 
 /** The hub's per-session count of `limit` (maxWaiting, maxHolds), summed over sessions. */

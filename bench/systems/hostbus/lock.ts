@@ -17,7 +17,7 @@
 // is counted from them (FIFO: a release hands the lock to the waiting worker).
 import type { Hold, Lock } from 'hostbus';
 import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
-import { quantile } from '../../lib/stats.js';
+import { percentiles } from '../../lib/stats.js';
 import { deadline, Group, hear, orphanGuard, tell } from './proc.js';
 
 const SELF = import.meta.url;
@@ -26,16 +26,6 @@ const WARMUP = 1_000;
 const trips = (ctx: RunContext) => (ctx.quick ? 3_000 : 20_000);
 /** Iterations of each of the two contenders. */
 const perWorker = (ctx: RunContext) => (ctx.quick ? 3_000 : 20_000);
-
-function stats(us: Float64Array): { p50: number; p99: number; mean: number; max: number } {
-  let sum = 0;
-  let max = 0;
-  for (const x of us) {
-    sum += x;
-    if (x > max) max = x;
-  }
-  return { p50: quantile(us, 0.5), p99: quantile(us, 0.99), mean: sum / us.length, max };
-}
 
 function checkHold(what: string, h: Hold, last: number): void {
   if (h.abandoned) throw new Error(`${what}: token ${h.token} came abandoned`);
@@ -68,7 +58,7 @@ export async function uncontended(lock: Lock, warmup: number, n: number): Promis
   }
   // Alone on the lock: every grant was this worker's, one token each.
   if (last - first !== warmup + n - 1) throw new Error(`lock-uncontended: tokens ${first}..${last} for ${warmup + n} acquires`);
-  await tell({ bench: 'result', pair: stats(pair), ping: stats(ping) });
+  await tell({ bench: 'result', pair: percentiles(pair), ping: percentiles(ping) });
 }
 
 export async function contender(lock: Lock, n: number): Promise<void> {
@@ -126,8 +116,8 @@ export const lockRunners: Runner[] = [
         const r = await worker.next('result');
         await g.joinWorkers();
         await hub.stop();
-        const pair = r.pair as ReturnType<typeof stats>;
-        const ping = r.ping as ReturnType<typeof stats>;
+        const pair = r.pair as ReturnType<typeof percentiles>;
+        const ping = r.ping as ReturnType<typeof percentiles>;
         return {
           values: { 'lock-uncontended': pair.p50, 'lock-uncontended-p99': pair.p99 },
           details: {

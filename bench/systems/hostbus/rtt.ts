@@ -13,7 +13,7 @@
 // trips, then N timed ones; p50 and p99 (nearest rank) in µs.
 import { connect, Pipe, spawn, type PipeEnd } from 'hostbus';
 import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
-import { quantile } from '../../lib/stats.js';
+import { percentiles } from '../../lib/stats.js';
 import { deadline, Group, orphanGuard, tell } from './proc.js';
 
 const SELF = import.meta.url;
@@ -72,16 +72,6 @@ async function roundTrips(end: PipeEnd<number>, warmup: number, n: number): Prom
   await end.end();
   await replies; // the echo ends its direction once ours has ended
   return us;
-}
-
-function percentiles(us: Float64Array): { p50: number; p99: number; mean: number; max: number } {
-  let sum = 0;
-  let max = 0;
-  for (const x of us) {
-    sum += x;
-    if (x > max) max = x;
-  }
-  return { p50: quantile(us, 0.5), p99: quantile(us, 0.99), mean: sum / us.length, max };
 }
 
 export async function echoChild(end: PipeEnd<number>): Promise<void> {
