@@ -81,13 +81,25 @@ export class NotOwnerError extends coded('ERR_NOT_OWNER') {}
  * out, or someone called `abort()` or `reset()`. It stays broken until `reset()`.
  */
 export class BarrierBrokenError extends coded('ERR_BARRIER_BROKEN') {}
+/**
+ * What was asked for does not exist: a value or array attached to by name before anyone created
+ * it, a dict key that `pop` found missing, a list item that `remove` or `index` did not find.
+ */
+export class NotFoundError extends coded('ERR_NOT_FOUND') {}
+/** A write with `ifRevision` found the resource at another revision: read it again, then retry. */
+export class RevisionMismatchError extends coded('ERR_REVISION_MISMATCH') {}
+/** A write fenced with a lock's token found a later token already used on the resource: its holder lost the lock. */
+export class StaleFenceError extends coded('ERR_STALE_FENCE') {}
+/** A watch asked for changes older than the history the hub keeps, or fell that far behind: watch again from a snapshot. */
+export class HistoryGoneError extends coded('ERR_HISTORY_GONE') {}
 
 const classes = [
   ProtocolError, FrameTooLargeError, CreditOverrunError, ConnectionLostError, SlowPeerError, PeerGoneError,
   ClosedError, TimeoutError, EndedError, BufferOverflowError, AuthError, VersionError,
   AddressInUseError, AddressTooLongError, NoHubError, InvalidArgumentError, OptionsMismatchError,
   PipeBusyError, UnsupportedError, ChildProcessError, RemoteError, LimitError, HubBusyError,
-  ShutDownError, TaskDoneError, NotOwnerError, BarrierBrokenError,
+  ShutDownError, TaskDoneError, NotOwnerError, BarrierBrokenError, NotFoundError, RevisionMismatchError,
+  StaleFenceError, HistoryGoneError,
 ] as const;
 
 const byCode = new Map<string, new (message: string) => HostbusError>(

@@ -23,6 +23,11 @@ export { Lock, type LockType, type Hold, type AcquireOptions } from './channels/
 export { Event } from './channels/event.js';
 export { Condition } from './channels/condition.js';
 export { Barrier, type BarrierOptions } from './channels/barrier.js';
+export { Value, type ValueOptions } from './channels/value.js';
+export { SharedArray } from './channels/array.js';
+export { SharedDict, type DictKey } from './channels/dict.js';
+export { SharedList } from './channels/list.js';
+export type { Change, StateOptions, Typecode, UpdateOptions, WatchOptions, WriteOptions } from './channels/state-handle.js';
 export { Pipe, PipeEnd, type PipeOptions } from './channels/pipe.js';
 export { DEFAULT_PREFETCH, type Delivery } from './channels/inbound.js';
 export { DEFAULT_MAX_BUFFER } from './channels/sender.js';

@@ -14,6 +14,10 @@ import { queueKind } from './resources/queue-resource.js';
 import { lockKind } from './resources/lock-resource.js';
 import { eventKind } from './resources/event-resource.js';
 import { barrierKind } from './resources/barrier-resource.js';
+import { valueKind } from './resources/value-resource.js';
+import { arrayKind } from './resources/array-resource.js';
+import { dictKind } from './resources/dict-resource.js';
+import { listKind } from './resources/list-resource.js';
 import type { Resource, ResourceHost } from './resources/resource.js';
 import { Session, type OpenRequest } from './session.js';
 
@@ -103,7 +107,7 @@ export interface HubStats {
 }
 
 /** The kinds every hub knows. */
-const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind, eventKind, barrierKind];
+const BUILT_IN: readonly Kind[] = [queueKind, pipeKind, lockKind, eventKind, barrierKind, valueKind, arrayKind, dictKind, listKind];
 
 /**
  * Owns named resources (queues, pipes, locks...) and routes frames between the sessions that use them.

@@ -13,6 +13,11 @@ import { Lock } from './lock.js';
 import { Event } from './event.js';
 import { Barrier, type BarrierOptions } from './barrier.js';
 import { Condition } from './condition.js';
+import { Value, type ValueOptions } from './value.js';
+import { SharedArray } from './array.js';
+import { SharedDict } from './dict.js';
+import { SharedList } from './list.js';
+import type { StateOptions } from './state-handle.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
@@ -137,6 +142,34 @@ export class Bus implements BusLike {
    */
   barrier(name: string, parties: number, options?: BarrierOptions): Barrier {
     return new Barrier(this, name, parties, options);
+  }
+
+  /**
+   * The value called `name` on the hub, as Python's `Value(typecode, initial)`: the first open
+   * creates it with `initial` (and `type`, a typecode the hub then enforces); a later open with
+   * another initial value or type is ERR_OPTIONS_MISMATCH, and one with none uses what is there
+   * (ERR_NOT_FOUND if nobody created it).
+   */
+  value<T = unknown>(name: string, initial?: T, options?: ValueOptions): Value<T> {
+    return new Value<T>(this, name, initial, options);
+  }
+
+  /**
+   * The array called `name`, as Python's `Array(typecode, initial or length)`: fixed length,
+   * created by the first open with its items (or `length` zeros of `type`), matched as a value is.
+   */
+  array<T = number>(name: string, initialOrLength?: readonly T[] | number, options?: ValueOptions): SharedArray<T> {
+    return new SharedArray<T>(this, name, initialOrLength, options);
+  }
+
+  /** The dict called `name`, as a `Manager().dict()`: created by the first open, empty or with `initial`. */
+  dict<V = unknown>(name: string, initial?: Readonly<Record<string, V>>, options?: StateOptions): SharedDict<V> {
+    return new SharedDict<V>(this, name, initial, options);
+  }
+
+  /** The list called `name`, as a `Manager().list()`: created by the first open, empty or with `initial`. */
+  list<T = unknown>(name: string, initial?: readonly T[], options?: StateOptions): SharedList<T> {
+    return new SharedList<T>(this, name, initial, options);
   }
 
   /**

@@ -15,6 +15,8 @@ export interface RequestChannelOptions {
   unordered?: boolean;
   /** True while the handle keeps state on this channel (a lock's holds): it is not closed then. */
   keep?: () => boolean;
+  /** The hub accepted an open of this channel; `info` is what it said. */
+  opened?: (info: Record<string, unknown>) => void;
   /** The channel went (closed, failed, or its connection lost): what the hub kept for it is gone. */
   gone?: () => void;
 }
@@ -71,6 +73,7 @@ export class RequestChannel {
     const parts = { requester, channel: undefined as unknown as ClientChannel };
     parts.channel = ClientChannel.open(this.bus, kind, name, role, openOptions, {
       requester,
+      ...(this.options.opened ? { opened: this.options.opened } : {}),
       gone: () => {
         if (this.open !== parts) return;
         this.open = undefined;
