@@ -15,6 +15,7 @@ const expectedNames = [
   'AddressInUseError', 'AddressTooLongError', 'NoHubError', 'InvalidArgumentError', 'OptionsMismatchError',
   'PipeBusyError', 'UnsupportedError', 'ChildProcessError', 'RemoteError', 'LimitError', 'HubBusyError',
   'ShutDownError', 'TaskDoneError', 'NotOwnerError', 'BarrierBrokenError',
+  'NotFoundError', 'RevisionMismatchError', 'StaleFenceError', 'HistoryGoneError',
 ];
 
 describe('error classes', () => {
@@ -88,6 +89,10 @@ describe('error classes', () => {
       TaskDoneError: 'ERR_TASK_DONE',
       NotOwnerError: 'ERR_NOT_OWNER',
       BarrierBrokenError: 'ERR_BARRIER_BROKEN',
+      NotFoundError: 'ERR_NOT_FOUND',
+      RevisionMismatchError: 'ERR_REVISION_MISMATCH',
+      StaleFenceError: 'ERR_STALE_FENCE',
+      HistoryGoneError: 'ERR_HISTORY_GONE',
     });
   });
 

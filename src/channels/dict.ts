@@ -1,3 +1,4 @@
+import { throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors.js';
 import { registerHandleKind, type BusLike } from './handle.js';
 import { creationOptions, descriptorOptions, StateHandle, type Change, type StateOptions, type UpdateOptions, type WriteOptions } from './state-handle.js';
@@ -85,6 +86,13 @@ export class SharedDict<V = unknown> extends StateHandle {
     if (typeof a !== 'object' || a === null) return Promise.reject(new InvalidArgumentError('update takes an object or a list of [key, value] entries, or a key and a function'));
     const entries = Array.isArray(a) ? a : Object.entries(a);
     return this.write('update', { entries }, b as WriteOptions | undefined);
+  }
+
+  /** `update(key, fn)` as an Observable (with a synchronous `fn`, and no promise): emits what it set, then completes. */
+  update$(key: DictKey, fn: (current: V | undefined) => V, options?: UpdateOptions): Observable<V> {
+    const path = typeof key === 'string' ? [key] : Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string') ? [...(key as string[])] : undefined;
+    if (!path) return throwError(() => new InvalidArgumentError("a dict's keys are strings (JSON's), or a path is a list of them: use String(key)"));
+    return this.retry$(['get', { path }], (v) => fn(v as V | undefined), (value) => ['set', { path, value }], options);
   }
 
   /** The value at `key`; if missing, sets it to `value` first (Python's `setdefault`). */

@@ -1,3 +1,4 @@
+import type { Observable } from 'rxjs';
 import { registerHandleKind, type BusLike } from './handle.js';
 import { creationOptions, descriptorOptions, StateHandle, type StateOptions, type UpdateOptions, type WriteOptions } from './state-handle.js';
 
@@ -91,6 +92,10 @@ export class SharedList<T = unknown> extends StateHandle {
   /** Reads the item at `index`, computes `fn(item)` here, sets it if the list did not change in between, else again. */
   update(index: number, fn: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T> {
     return this.retry(() => this.ask('get', { index }), (a) => fn(a.value as T), (next, w) => this.set(index, next, w), options);
+  }
+  /** `update` as an Observable (with a synchronous `fn`, and no promise): emits what it set, then completes. */
+  update$(index: number, fn: (current: T) => T, options?: UpdateOptions): Observable<T> {
+    return this.retry$(['get', { index }], (v) => fn(v as T), (value) => ['set', { index, value }], options);
   }
 }
 

@@ -99,18 +99,24 @@ export abstract class StateHandle {
 
   /** Sends one request; resolves with the hub's answer, its revision noted. */
   protected ask(op: string, args: Record<string, unknown> | null = null, write?: WriteOptions): Promise<Answer> {
+    return new Promise((resolve, reject) => this.call(op, args, write, (err, a) => (err ? reject(err) : resolve(a!))));
+  }
+
+  /** Sends one request with no promise: `done` runs once with the error or the answer (its revision noted). */
+  private call(op: string, args: Record<string, unknown> | null, write: WriteOptions | undefined, done: (err: Error | undefined, a?: Answer) => void): void {
     let body = args;
     if (write?.ifRevision !== undefined || write?.fence !== undefined) {
       const bad = conditions(write);
-      if (bad) return Promise.reject(bad);
+      if (bad) return done(bad);
       body = { ...args, ifRevision: write.ifRevision, fence: typeof write.fence === 'object' ? write.fence.token : write.fence };
     }
-    return this.channel.request<unknown>(op, body).then((a) => {
+    this.channel.call<unknown>(op, body, (err, a) => {
+      if (err) return done(err);
       if (typeof a !== 'object' || a === null || typeof (a as Answer).revision !== 'number') {
-        throw new ProtocolError(`${this.kind} '${this.name}': the hub answered ${JSON.stringify(a)?.slice(0, 64)}, not {revision, value}`);
+        return done(new ProtocolError(`${this.kind} '${this.name}': the hub answered ${JSON.stringify(a)?.slice(0, 64)}, not {revision, value}`));
       }
       if ((a as Answer).revision > this.revision) this.revision = (a as Answer).revision;
-      return a as Answer;
+      done(undefined, a as Answer);
     });
   }
 
@@ -142,6 +148,40 @@ export abstract class StateHandle {
         if (attempt >= max) throw new RevisionMismatchError(`${this.kind} '${this.name}': update gave up after ${max} conflicts with other writers: retry later, or hold a lock around the update`);
       }
     }
+  }
+
+  /**
+   * `retry` as an Observable, with no promise (so it runs in virtual time): on subscribe, reads
+   * with `read`, computes `compute(value)`, writes `write(next)` with `ifRevision`, and again on a
+   * conflict; emits what it wrote, then completes. Unsubscribed, it stops (a write on its way still lands).
+   */
+  protected retry$<T>(read: [string, Record<string, unknown> | null], compute: (current: unknown) => T, write: (next: T) => [string, Record<string, unknown>], options: UpdateOptions = {}): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const max = options.maxRetries ?? 1_000;
+      let attempt = 0;
+      const round = (): void => this.call(read[0], read[1], undefined, (err, current) => {
+        if (subscriber.closed) return;
+        if (err) return subscriber.error(err);
+        let next: T;
+        try {
+          next = compute(current!.value);
+        } catch (e) {
+          return subscriber.error(e);
+        }
+        const [op, args] = write(next);
+        this.call(op, args, { ifRevision: current!.revision, ...(options.fence !== undefined ? { fence: options.fence } : {}) }, (werr) => {
+          if (subscriber.closed) return;
+          if (!werr) {
+            subscriber.next(next);
+            return subscriber.complete();
+          }
+          if (!(werr instanceof RevisionMismatchError)) return subscriber.error(werr);
+          if (attempt++ >= max) return subscriber.error(new RevisionMismatchError(`${this.kind} '${this.name}': update gave up after ${max} conflicts with other writers: retry later, or hold a lock around the update`));
+          round();
+        });
+      });
+      round();
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Observable } from 'rxjs';
 import { registerHandleKind, type BusLike } from './handle.js';
 import { creationOptions, descriptorOptions, StateHandle, type StateOptions, type Typecode, type UpdateOptions, type WriteOptions } from './state-handle.js';
 
@@ -49,6 +50,11 @@ export class Value<T = unknown> extends StateHandle {
    */
   update(fn: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T> {
     return this.retry((() => this.ask('get')), (a) => fn(a.value as T), (next, w) => this.set(next, w), options);
+  }
+
+  /** `update` as an Observable (with a synchronous `fn`, and no promise): emits what it set, then completes. */
+  update$(fn: (current: T) => T, options?: UpdateOptions): Observable<T> {
+    return this.retry$(['get', null], (v) => fn(v as T), (value) => ['set', { value }], options);
   }
 }
 

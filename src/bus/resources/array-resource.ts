@@ -1,7 +1,7 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, LimitError } from '../../errors.js';
 import { describe } from '../frames.js';
 import { indexArg, jsonChars, listArg, listChars, need, numberArg, sliceArgs, unknownOp } from './state-args.js';
-import { STATE_MAX, stateKind, type Args, type Content, type Plan } from './state-resource.js';
+import { stateKind, type Args, type Content, type Plan } from './state-resource.js';
 import { checkTyped, isNumeric, zeroOf, type Typecode } from './typecodes.js';
 
 /**
@@ -13,13 +13,12 @@ import { checkTyped, isNumeric, zeroOf, type Typecode } from './typecodes.js';
 export const arrayKind = stateKind({
   name: 'array',
   typed: true,
-  create(o, type) {
+  create(o, type, maxEntries) {
     if (o.init !== undefined && o.length !== undefined) throw new InvalidArgumentError('an array is created with init or with length, not both');
     if (o.length !== undefined) {
       const n = o.length;
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > STATE_MAX.maxEntries) {
-        throw new InvalidArgumentError(`length must be an integer from 0 to ${STATE_MAX.maxEntries}, got ${describe(n)}`);
-      }
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`length must be an integer >= 0, got ${describe(n)}`);
+      if (n > maxEntries) throw new LimitError(`an array of length ${n} is over its maxEntries ${maxEntries}: create it with a larger maxEntries`);
       return new ArrayContent(new Array<unknown>(n).fill(zeroOf(type)), type);
     }
     if (o.init === undefined) return undefined;

@@ -75,7 +75,7 @@ class ListContent implements Content {
       case 'extend': {
         const values = listArg(args, 'values', op);
         if (values.length === 0) return this.same(undefined);
-        return this.plan1(listChars([...this.items, ...values]), n + values.length, undefined, { op, values }, (items) => void items.push(...values));
+        return this.plan1(this.chars + listChars(values) - 2 + (n > 0 ? 1 : 0), n + values.length, undefined, { op, values }, (items) => void items.push(...values));
       }
       case 'insert': {
         const at = need(args, 'index', op);

@@ -51,8 +51,11 @@ export interface StateSpec {
   readonly name: string;
   /** Whether its opens may give a `type` (a typecode). */
   readonly typed: boolean;
-  /** The content from the open's `init` (or `length`) and `type`, or undefined when the open gives none. Throws on bad content. */
-  create(o: Args, type: Typecode | undefined): Content | undefined;
+  /**
+   * The content from the open's `init` (or `length`) and `type`, or undefined when the open gives
+   * none. Throws on bad content, and LimitError before making more than `maxEntries` entries.
+   */
+  create(o: Args, type: Typecode | undefined, maxEntries: number): Content | undefined;
   /** The content when the first open gives none (a dict's or list's: empty); without it, such an open is ERR_NOT_FOUND. */
   empty?(): Content;
 }
@@ -83,15 +86,15 @@ export function stateKind(spec: StateSpec): Kind {
       }
       const o = options(spec, open);
       const type = spec.typed ? typeOption(o.type) : undefined;
-      const content = spec.create(o, type) ?? spec.empty?.();
-      if (!content) {
-        throw new NotFoundError(`${spec.name} '${name}' does not exist: create it first, with its initial content (bus.${spec.name}(name, initial))`);
-      }
       const limits: Limits = {
         history: intOption(o, 'history', STATE_MAX.history) ?? STATE_DEFAULTS.history,
         maxEntries: intOption(o, 'maxEntries', STATE_MAX.maxEntries) ?? STATE_DEFAULTS.maxEntries,
         maxChars: intOption(o, 'maxChars', STATE_MAX.maxChars) ?? STATE_DEFAULTS.maxChars,
       };
+      const content = spec.create(o, type, limits.maxEntries) ?? spec.empty?.();
+      if (!content) {
+        throw new NotFoundError(`${spec.name} '${name}' does not exist: create it first, with its initial content (bus.${spec.name}(name, initial))`);
+      }
       if (content.entries > limits.maxEntries || content.chars > limits.maxChars) {
         throw new LimitError(`the initial content of ${spec.name} '${name}' has ${content.entries} entries and ${content.chars} characters, over maxEntries ${limits.maxEntries} or maxChars ${limits.maxChars}: give less, or larger bounds`);
       }
@@ -175,7 +178,7 @@ class StateResource implements Resource {
     for (const key of ['history', 'maxEntries', 'maxChars'] as const) {
       sameOption(this.kind, this.name, key, intOption(o, key, STATE_MAX[key]), this.limits[key]);
     }
-    const given = this.spec.create(o, this.type);
+    const given = this.spec.create(o, this.type, this.limits.maxEntries);
     if (given && digest(given) !== this.initial) {
       throw new OptionsMismatchError(`${what} exists with other initial content: open it with the same initial content, or with none to use what is there`);
     }
