@@ -119,4 +119,29 @@ describe('examples', () => {
       'parent holds the lock (token 2), abandoned: true',
     ));
   });
+
+  it("value-array: Python's Value('d') and Array('i', range(10)), a child sets the value and negates the items", async () => {
+    expect(await example('value-array')).toBe(lines('3.1415927', '[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]'));
+  });
+
+  it('value-writer-reader: a writer child fills a Value and an Array, then a reader child prints them', async () => {
+    expect(await example('value-writer-reader')).toBe(lines('Value: 5', 'Array: [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]'));
+  });
+
+  it("manager: Python's Manager example, a child sets three keys of a dict (as strings) and reverses a list", async () => {
+    expect(await example('manager')).toBe(lines("{'1': '1', '2': 2, '0.25': None}", '[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]'));
+  });
+
+  it('watch-dict: a watcher sees the snapshot, then each set of two writers at once, in revision order', async () => {
+    const out = (await example('watch-dict')).split('\n');
+    expect(out.pop()).toBe('');
+    expect(out.shift()).toBe('snapshot: {}');
+    expect(out.pop()).toBe('final: { a1: 1, a2: 2, a3: 3, b1: 1, b2: 2, b3: 3 }');
+    // How the two writers' sets interleave varies: the revisions count 1 to 6, one line each, and
+    // each writer's sets come in its own order.
+    expect(out.map((l) => /^rev (\d+): /.exec(l)?.[1])).toEqual(['1', '2', '3', '4', '5', '6']);
+    const sets = out.map((l) => l.replace(/^rev \d+: /, ''));
+    expect(sets.filter((s) => s.startsWith('set a'))).toEqual(['set a1 = 1', 'set a2 = 2', 'set a3 = 3']);
+    expect(sets.filter((s) => s.startsWith('set b'))).toEqual(['set b1 = 1', 'set b2 = 2', 'set b3 = 3']);
+  });
 });
