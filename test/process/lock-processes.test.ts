@@ -29,7 +29,7 @@ describe('locks across processes', () => {
     const child = spawn(fixtures, 'holdUntilKilled', [t.bus.lock('robust'), status]);
     const theirs = await status.get();
     const next = lock.acquire();
-    await until(() => stats('robust')?.waiting === 1, 'the parent waiting');
+    await until(() => stats('robust')?.waiting === 1, 'the parent waiting', 20_000);
     const killed = performance.now();
     child.kill('SIGKILL');
     const hold = await next;
@@ -45,7 +45,7 @@ describe('locks across processes', () => {
     const status = t.bus.queue<string>('woke');
     const event = t.bus.event('go');
     const children = [0, 1, 2].map(() => spawn(fixtures, 'waitForEvent', [event, status]));
-    await until(() => t.hub.stats().resources.find((r) => r.kind === 'event' && r.name === 'go')?.waiting === 3, 'three children waiting');
+    await until(() => t.hub.stats().resources.find((r) => r.kind === 'event' && r.name === 'go')?.waiting === 3, 'three children waiting', 20_000);
     await event.set();
     expect([await status.get(), await status.get(), await status.get()]).toEqual(['woke: true', 'woke: true', 'woke: true']);
     await Promise.all(children.map((p) => p.join()));
@@ -56,9 +56,9 @@ describe('locks across processes', () => {
     const barrier = t.bus.barrier('meet', 3);
     const waiting = () => t.hub.stats().resources.find((r) => r.kind === 'barrier' && r.name === 'meet')?.waiting;
     const first = spawn(fixtures, 'barrierParty', [barrier, status]);
-    await until(() => waiting() === 1, 'the first party waiting');
+    await until(() => waiting() === 1, 'the first party waiting', 20_000);
     const second = spawn(fixtures, 'barrierParty', [barrier, status]);
-    await until(() => waiting() === 2, 'the second party waiting');
+    await until(() => waiting() === 2, 'the second party waiting', 20_000);
     second.kill('SIGKILL');
     expect(await status.get({ timeout: 5_000 })).toBe('ERR_BARRIER_BROKEN');
     await first.join();
