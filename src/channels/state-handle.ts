@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { InvalidArgumentError, ProtocolError, RevisionMismatchError } from '../errors.js';
 import { ClientChannel } from './client-channel.js';
-import type { BusLike, HandleDescriptor } from './handle.js';
+import type { BusLike, Drainable, HandleDescriptor } from './handle.js';
 import { Inbound } from './inbound.js';
 import type { Hold } from './lock-types.js';
 import { Lock } from './lock.js';
@@ -80,6 +80,8 @@ interface Answer {
  * What a value, array, dict and list handle share: one request channel (opened on first use,
  * closed after 100 ms with nothing asked; requests pipelined, applied in the order made),
  * conditions on writes, the revision, watching, and how the handle goes to a child process.
+ * `bus.close()` waits until every request of the handle is answered: a write not awaited is
+ * applied (or rejects) before the connection closes.
  */
 export abstract class StateHandle {
   /** The revision of the last answer this handle had (0 before any): a change to the resource makes it grow. */
@@ -87,6 +89,13 @@ export abstract class StateHandle {
   private readonly channel: RequestChannel;
   private readonly open: RequestChannelOptions;
   private lock: Lock | undefined;
+  /** Requests sent and not answered; `bus.close()` waits for them (see `part`). */
+  private pending = 0;
+  private readonly settled: (() => void)[] = [];
+  /** What the bus waits for before it closes: every request of this handle answered, so that a write not awaited is not lost. */
+  private readonly part: Drainable = {
+    drained: () => (this.pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.settled.push(resolve))),
+  };
 
   constructor(protected readonly bus: BusLike, readonly kind: 'value' | 'array' | 'dict' | 'list', readonly name: string, private readonly creation: Record<string, unknown> | undefined) {
     if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) {
@@ -110,7 +119,12 @@ export abstract class StateHandle {
       if (bad) return done(bad);
       body = { ...args, ifRevision: write.ifRevision, fence: typeof write.fence === 'object' ? write.fence.token : write.fence };
     }
+    if (this.pending++ === 0) this.bus.adopt(this.part);
     this.channel.call<unknown>(op, body, (err, a) => {
+      if (--this.pending === 0) {
+        this.bus.release(this.part);
+        for (const settled of this.settled.splice(0)) settled();
+      }
       if (err) return done(err);
       if (typeof a !== 'object' || a === null || typeof (a as Answer).revision !== 'number') {
         return done(new ProtocolError(`${this.kind} '${this.name}': the hub answered ${JSON.stringify(a)?.slice(0, 64)}, not {revision, value}`));

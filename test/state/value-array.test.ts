@@ -194,3 +194,23 @@ describe.each(transports)('values and arrays over $name', (transport) => {
     expect(await rejection(a.array('arr2', [1]).get('0' as unknown as number))).toBeInstanceOf(InvalidArgumentError);
   });
 });
+
+describe.each(transports)('closing with writes not awaited, over $name', (transport) => {
+  it('bus.close() waits until every write of a state handle was answered: none is lost', async () => {
+    const t = await transport.setup();
+    try {
+      const writer = await t.bus();
+      const v = writer.value('unawaited', 0);
+      const l = writer.list<number>('unawaited-list');
+      const adds = Array.from({ length: 3_000 }, () => v.add(1));
+      for (let i = 0; i < 100; i++) void l.append(i);
+      await writer.close();
+      expect((await Promise.all(adds)).at(-1)).toBe(3_000);
+      const reader = await t.bus();
+      expect(await reader.value('unawaited').get()).toBe(3_000);
+      expect(await reader.list('unawaited-list').length()).toBe(100);
+    } finally {
+      await t.teardown();
+    }
+  });
+});
