@@ -196,7 +196,8 @@ export class Bus implements BusLike {
 
   /**
    * Closes the connection once every value sent on its queues has reached the hub (as Python's
-   * Queue flushes on exit; this waits for as long as a full queue takes to make room). What is
+   * Queue flushes on exit; this waits for as long as a full queue takes to make room), and every
+   * request of its value, array, dict and list handles has been answered. What is
    * still open then, such as a `recv()`, fails with ERR_CLOSED, and so does a `get()` that waits;
    * so do the direct pipes opened through it. Resolves once closed; rejects, once closed, with
    * the failure of a channel that lost values sent on it (a `send()` that resolved, then the hub
