@@ -113,7 +113,7 @@ export function vsBulk(s: ScenarioSummary, summaries: ScenarioSummary[]): { scen
 // ---- formatting -------------------------------------------------------------------------------
 
 /** Units of counts per second: printed and stored as whole numbers. */
-const COUNT_RATES = new Set(['msg/s', 'acq/s']);
+const COUNT_RATES = new Set(['msg/s', 'acq/s', 'ops/s']);
 
 /** A figure as printed: rates as integers with separators, the rest with one decimal (µs under 10: two). */
 export function fmt(x: number, unit: string): string {

@@ -20,6 +20,9 @@ export const SCENARIOS = {
   'lock-uncontended': { unit: 'µs', higherIsBetter: false, about: 'one process alone on a lock held by the hub: p50 of await acquire() + await release() (two round trips)' },
   'lock-uncontended-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
   'lock-handoff': { unit: 'acq/s', higherIsBetter: true, about: 'two processes contending for one lock, each looping acquire; release: acquires per second' },
+  'dict-set-awaited': { unit: 'ops/s', higherIsBetter: true, about: 'one process, a dict held by the hub (or a Manager dict): a loop of await d.set(key, value), 1,000 keys' },
+  'dict-set-pipelined': { unit: 'ops/s', higherIsBetter: true, about: 'the same sets not awaited one by one (batches of 1,024 under Promise.all); Python: its d[k] = v loop' },
+  'value-add-4': { unit: 'ops/s', higherIsBetter: true, about: '4 processes, each a loop of await counter.add(1) on one value (Python: with v.get_lock(): v.value += 1)' },
 } as const;
 
 export type ScenarioId = keyof typeof SCENARIOS;
@@ -45,7 +48,9 @@ export type SystemId =
   | 'uds-ndjson-ceiling'
   | 'uds-raw'
   | 'python-mp-manager-lock'
-  | 'python-mp-lock';
+  | 'python-mp-lock'
+  | 'python-mp-manager-dict'
+  | 'python-mp-value';
 
 /** What one run may use. */
 export interface RunContext {

@@ -8,6 +8,7 @@ import { pipeRunners } from './pipe.js';
 import { queueRunners } from './queue.js';
 import { rttRunners } from './rtt.js';
 import { slowRunners } from './slow.js';
+import { stateRunners } from './state.js';
 
 export const hostbusRunners: Runner[] = [
   ...queueRunners,
@@ -17,4 +18,5 @@ export const hostbusRunners: Runner[] = [
   ...channelsRunners,
   ...loopRunners,
   ...lockRunners,
+  ...stateRunners,
 ];

@@ -9,6 +9,8 @@
 //   uds-raw                 queue-small, pipe-small, queue-4k, slow-consumer-1m/-3m
 //   python-mp-manager-lock  lock-uncontended(-p99), lock-handoff: Manager().Lock()
 //   python-mp-lock          lock-uncontended(-p99), lock-handoff: mp.Lock() (a futex, no server)
+//   python-mp-manager-dict  dict-set-awaited, dict-set-pipelined: Manager().dict(), d[k] = v
+//   python-mp-value         value-add-4: mp.Value('i'), with v.get_lock(): v.value += 1
 //
 // Each runner starts its own processes, measures once and kills whatever is left.
 import type { Runner } from '../../lib/runner.js';

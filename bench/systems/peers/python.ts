@@ -1,6 +1,6 @@
-// Peers: Python's multiprocessing.Queue and multiprocessing.Pipe, Manager().Lock() and Lock()
-// (python_mp.py does the work; its parent process starts the producer and consumer processes, or
-// the contenders, and prints one JSON result line).
+// Peers: Python's multiprocessing.Queue and multiprocessing.Pipe, Manager().Lock() and Lock(),
+// Manager().dict() and Value() (python_mp.py does the work; its parent process starts the producer
+// and consumer processes, or the contenders, and prints one JSON result line).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,23 @@ function locks(system: SystemId, kind: 'manager' | 'mp'): Runner[] {
   ];
 }
 
+/**
+ * Shared state (issue 14): `dict-set` is a `d[f"k{i % 1000}"] = i` loop on a Manager().dict() in
+ * one process (each set a round trip to the manager: a proxy call cannot be pipelined, so the same
+ * loop is the peer of dict-set-awaited and of dict-set-pipelined, at each one's N); `value-add` has
+ * four processes each do M `with v.get_lock(): v.value += 1` on one mp.Value('i', 0) (shared
+ * memory and a futex: a physical reference). Both check the content in python_mp_state.py, and
+ * the count, the keys and the final value here.
+ */
+function dictSet(scenario: 'dict-set-awaited' | 'dict-set-pipelined', size: (ctx: RunContext) => number): Runner {
+  return runner('python-mp-manager-dict', [scenario], async (ctx) => {
+    const n = size(ctx);
+    const r = await python(ctx, `python-mp-manager-dict ${scenario}`, ['dict-set', String(n)]);
+    if (r.count !== n || r.keys !== Math.min(n, 1_000)) throw new Error(`python-mp-manager-dict ${scenario}: ${r.count} sets and ${r.keys} keys, expected ${n} and ${Math.min(n, 1_000)}`);
+    return { values: { [scenario]: rate(r.count, r.elapsedMs) }, details: { n, keys: r.keys, seconds: r.elapsedMs / 1e3, usPerOp: (r.elapsedMs * 1e3) / n } };
+  });
+}
+
 export const pythonRunners: Runner[] = [
   small('python-mp-queue', 'queue-small', 'queue-small'),
   small('python-mp-queue', 'queue-4x4', 'queue-4x4'),
@@ -127,4 +144,13 @@ export const pythonRunners: Runner[] = [
   }),
   ...locks('python-mp-manager-lock', 'manager'),
   ...locks('python-mp-lock', 'mp'),
+  // At the N of hostbus's runners of the same scenarios (bench/systems/hostbus/state.ts).
+  dictSet('dict-set-awaited', (ctx) => counts(ctx).trips),
+  dictSet('dict-set-pipelined', (ctx) => (ctx.quick ? 20_000 : 100_000)),
+  runner('python-mp-value', ['value-add-4'], async (ctx) => {
+    const m = ctx.quick ? 3_000 : 10_000; // per worker, as hostbus's
+    const r = await python(ctx, 'python-mp-value value-add-4', ['value-add', String(m)]);
+    if (r.count !== 4 * m || r.value !== 4 * m) throw new Error(`python-mp-value value-add-4: ${r.count} adds and a value of ${r.value}, expected ${4 * m}`);
+    return { values: { 'value-add-4': rate(r.count, r.elapsedMs) }, details: { n: 4 * m, perWorker: m, seconds: r.elapsedMs / 1e3, startSpreadMs: r.startSpreadMs } };
+  }),
 ];

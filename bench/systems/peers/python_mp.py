@@ -26,6 +26,9 @@ Modes:
                     ones (time.perf_counter_ns per trip), p50 and p99 (nearest rank) in µs
   lock-pair N KIND W, lock-handoff N KIND
                     Manager().Lock() (KIND manager) or mp.Lock() (KIND mp): see python_mp_lock.py
+  dict-set N, value-add N
+                    `d[k] = v` loop on a Manager().dict(); 4 processes `with v.get_lock():
+                    v.value += 1` on an mp.Value('i'): see python_mp_state.py
 
 Throughput is timed in the consumer, from its first message to its last (time.perf_counter_ns,
 CLOCK_MONOTONIC on Linux: comparable across processes, which queue-4x4 needs).
@@ -45,6 +48,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source folder for the module below
 import python_mp_lock  # noqa: E402 (this script's folder is first on sys.path)
+import python_mp_state  # noqa: E402
 
 CTX = mp.get_context("fork")
 T = 1_700_000_000_000
@@ -349,6 +353,10 @@ def main(argv):
         out = python_mp_lock.run_lock_pair(CTX, n, argv[2], int(argv[3]) if len(argv) > 3 else 1000)
     elif mode == "lock-handoff":
         out = python_mp_lock.run_lock_handoff(CTX, n, argv[2], join, die_with_parent)
+    elif mode == "dict-set":
+        out = python_mp_state.run_dict_set(CTX, n)
+    elif mode == "value-add":
+        out = python_mp_state.run_value_add(CTX, n, join, die_with_parent)
     else:
         fail(f"unknown mode {mode}")
     print(json.dumps(out), flush=True)
