@@ -12,6 +12,7 @@ const LIMITS = {
   maxEndedQueues: 1024,
   maxWaiting: 1024,
   maxHolds: 4096,
+  maxStateResources: 16_384,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof LIMITS]: number };
@@ -28,6 +29,8 @@ export function limitsOf(options: HubOptions): Limits {
     }
     out[key] = v;
   }
+  // Shared state is kept until the hub stops: by default it may take a quarter of the resources.
+  if (options.maxStateResources === undefined) out.maxStateResources = Math.max(1, Math.floor(out.maxResources / 4));
   for (const key of ['maxLine', 'backlog', 'keepaliveMs', 'maxQueued', 'closeTimeoutMs'] as const) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (key === 'maxLine' && v < 64))) {

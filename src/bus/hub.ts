@@ -48,9 +48,11 @@ export interface HubOptions {
   /** Most resources (queues, pipes, every later kind) the hub holds at once (default 65,536); an open that would make one more fails with ERR_LIMIT. */
   maxResources?: number;
   /**
-   * Most characters of items held in all queues together, queued or delivered and not yet
-   * acknowledged (default 512 Mi). At the limit producers get no more credit, and an item that
-   * would cross it fails its producer's channel with ERR_LIMIT.
+   * Most characters the hub holds for its clients (default 512 Mi): items in all queues together,
+   * queued or delivered and not yet acknowledged; the content and history of values, arrays,
+   * dicts and lists; answers of theirs waiting for a requester's credit. At the limit producers
+   * get no more credit, an item that would cross it fails its producer's channel with ERR_LIMIT,
+   * and so does a write to shared state (the write is refused).
    */
   maxQueuedChars?: number;
   /** Most connections at once that have not finished their handshake (`hello`) (default 128); more are refused with ERR_LIMIT. */
@@ -67,6 +69,12 @@ export interface HubOptions {
   maxWaiting?: number;
   /** Most holds of locks and semaphores one connection may have at once (default 4,096); an acquire that would make one more is answered ERR_LIMIT. */
   maxHolds?: number;
+  /**
+   * Most values, arrays, dicts and lists the hub holds (default a quarter of `maxResources`:
+   * 16,384). They are kept until the hub stops, so this keeps them from using up `maxResources`
+   * for every other kind; an open that would make one more fails with ERR_LIMIT.
+   */
+  maxStateResources?: number;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
   /**
@@ -90,7 +98,7 @@ export interface HubStats {
   sessions: number;
   /** Connections that have not finished their handshake yet. */
   pending: number;
-  /** Characters of items held in all queues (queued, or delivered and unacknowledged). */
+  /** Characters the hub holds for its clients (`maxQueuedChars`): items in queues (queued, or delivered and unacknowledged), the content and history of shared state, answers waiting for a requester's credit. */
   queuedChars: number;
   /** How many times each limit was reached since the hub started, by the name of its option. */
   limits: {
@@ -102,7 +110,10 @@ export interface HubStats {
     helloTimeoutMs: number;
     maxWaiting: number;
     maxHolds: number;
+    maxStateResources: number;
   };
+  /** Values, arrays, dicts and lists held (bounded by maxStateResources). */
+  stateResources: number;
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
@@ -131,7 +142,9 @@ export class Hub implements ResourceHost {
   private readonly limits: Limits;
   private readonly reached: HubStats['limits'] = {
     maxConnections: 0, maxChannels: 0, maxResources: 0, maxQueuedChars: 0, maxPendingConnections: 0, helloTimeoutMs: 0, maxWaiting: 0, maxHolds: 0,
+    maxStateResources: 0,
   };
+  private stateResources = 0;
   private held = 0;
   private readonly kinds: KindRegistry;
   private sessionIds = 0;
@@ -220,6 +233,7 @@ export class Hub implements ResourceHost {
       sessions: this.sessions.size,
       pending: this.pending.size,
       queuedChars: this.held,
+      stateResources: this.stateResources,
       limits: { ...this.reached },
       resources: [...this.resources.values()].map((r) => ({ kind: r.kind, name: r.name, ...r.stats() })),
     };
@@ -273,6 +287,16 @@ export class Hub implements ResourceHost {
   /** @internal ResourceHost */
   holding(session: number, delta: 1 | -1): boolean {
     return this.count('maxHolds', session, delta);
+  }
+
+  /** @internal ResourceHost */
+  keepState(): boolean {
+    if (this.stateResources >= this.limits.maxStateResources) {
+      this.reached.maxStateResources++;
+      return false;
+    }
+    this.stateResources++;
+    return true;
   }
 
   /** Counts one more or less of `limit`'s kind for `session`; false, and nothing counted, past the limit. */

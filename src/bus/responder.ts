@@ -1,4 +1,4 @@
-import { FrameTooLargeError, ProtocolError, errorToWire, type WireError } from '../errors.js';
+import { FrameTooLargeError, LimitError, ProtocolError, errorToWire, type WireError } from '../errors.js';
 import { Deque } from './deque.js';
 import { MAX_ERROR_MESSAGE } from './frames.js';
 import type { Channel } from './resources/resource.js';
@@ -20,6 +20,15 @@ interface Slot {
   answer?: [string, string];
   /** The request's credit went back when it was left waiting, not when it is answered. */
   lent?: boolean;
+  /** Characters of its answer counted in the budget while it waits for the requester's credit. */
+  held?: number;
+  sent?: boolean;
+}
+
+/** Where a responder counts the answers that wait for the requester's credit (the hub's `maxQueuedChars`). */
+export interface AnswerBudget {
+  hold(chars: number): boolean;
+  unhold(chars: number): void;
 }
 
 /**
@@ -30,8 +39,10 @@ interface Slot {
  * `ordered` is false, as soon as each is given (a lock's waiting `acquire` holds up no other
  * answer). Many may be in flight: the
  * requester may have {@link REQUEST_WINDOW} unanswered, and credit for one more comes back with
- * each answer sent. Answers wait here for the requester's credit, so at most that many wait.
- * A request frame without that header fails the channel with ERR_PROTOCOL.
+ * each answer sent. Answers wait here for the requester's credit, so at most that many wait;
+ * with a `budget`, the characters of those that wait are counted in it, and an answer past it is
+ * replaced by an ERR_LIMIT answer (call `dispose()` when the channel goes). A request frame
+ * without that header fails the channel with ERR_PROTOCOL.
  */
 export class Responder {
   private readonly slots = new Deque<Slot>();
@@ -40,6 +51,7 @@ export class Responder {
     private readonly channel: Channel,
     private readonly serve: (op: string, args: unknown, reply: Reply, id: number) => void,
     private readonly ordered = true,
+    private readonly budget?: AnswerBudget,
   ) {}
 
   /** Port handler parts for the resource's `attach`: `data` and `credit`. */
@@ -76,6 +88,7 @@ export class Responder {
       slot.answer = frame;
       if (!this.ordered) this.slots.push(slot);
       this.flush();
+      if (this.budget && !slot.sent) this.count(slot, op);
     };
     const reply: Reply = {
       ok: (value) => {
@@ -95,6 +108,24 @@ export class Responder {
     if (!answered && !this.ordered && this.slots.length < REQUEST_WINDOW) {
       slot.lent = true;
       this.channel.grant(1);
+    }
+  }
+
+  /** Counts the answer of `slot`, which waits for credit, in the budget; past it, answers ERR_LIMIT instead. */
+  private count(slot: Slot, op: string): void {
+    const [payload, header] = slot.answer!;
+    const chars = payload.length + header.length;
+    if (this.budget!.hold(chars)) {
+      slot.held = chars;
+      return;
+    }
+    slot.answer = ['null', this.errorHeader(slot.id, new LimitError(`the answer to ${op} waits for credit the requester does not grant, and the hub holds maxQueuedChars already: take the answers (grant credit), or ask for less at a time`))];
+  }
+
+  /** Gives back what the answers still waiting had counted: call once the channel is gone. */
+  dispose(): void {
+    for (let slot = this.slots.shift(); slot; slot = this.slots.shift()) {
+      if (slot.held) this.budget?.unhold(slot.held);
     }
   }
 
@@ -128,6 +159,8 @@ export class Responder {
       for (let slot = this.slots.peek(); slot?.answer; slot = this.slots.peek()) {
         if (this.channel.trySend(slot.answer[0], slot.answer[1]) === 0) return;
         this.slots.shift();
+        slot.sent = true;
+        if (slot.held) this.budget?.unhold(slot.held);
         if (!slot.lent) this.channel.grant(1);
       }
     } catch (err) {

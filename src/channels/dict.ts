@@ -100,9 +100,9 @@ export class SharedDict<V = unknown> extends StateHandle {
     return this.value<V>('setDefault', { key, value }, options);
   }
 
-  /** Removes `key` and resolves with its value; if missing, with `dflt` when given, else ERR_NOT_FOUND (Python's KeyError). */
-  pop(key: string, ...dflt: [] | [V]): Promise<V> {
-    return this.value<V>('pop', dflt.length > 0 && dflt[0] !== undefined ? { key, default: dflt[0] } : { key });
+  /** Removes `key` and resolves with its value; if missing, with `dflt` when given (not undefined), else ERR_NOT_FOUND (Python's KeyError). */
+  pop(key: string, dflt?: V, options?: WriteOptions): Promise<V> {
+    return this.value<V>('pop', dflt !== undefined ? { key, default: dflt } : { key }, options);
   }
 
   /** Removes every key. */

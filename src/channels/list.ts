@@ -65,8 +65,8 @@ export class SharedList<T = unknown> extends StateHandle {
   }
 
   /** Sorts the items in JSON's order (docs/state.md), descending with `reverse`. */
-  sort(sortOptions: { reverse?: boolean } = {}, options?: WriteOptions): Promise<void> {
-    return this.write('sort', { reverse: sortOptions.reverse ?? false }, options);
+  sort(sortOptions?: { reverse?: boolean } | null, options?: WriteOptions): Promise<void> {
+    return this.write('sort', { reverse: sortOptions?.reverse ?? false }, options);
   }
 
   /** How many items (Python's `len(l)`). */

@@ -23,6 +23,8 @@ export interface StateOptions {
   maxEntries?: number;
   /** Most characters of its JSON (default 524,288). */
   maxChars?: number;
+  /** Most levels of lists and objects in a value (default 64, at most 500). */
+  maxDepth?: number;
 }
 
 /** Conditions of a write: the hub refuses it, changing nothing, when one fails. */
@@ -172,6 +174,7 @@ export abstract class StateHandle {
   protected retry$<T>(read: [string, Record<string, unknown> | null], compute: (current: unknown) => T, write: (next: T) => [string, Record<string, unknown>], options: UpdateOptions = {}): Observable<T> {
     return new Observable<T>((subscriber) => {
       const max = options.maxRetries ?? 1_000;
+      if (!Number.isSafeInteger(max) || max < 0) return subscriber.error(new InvalidArgumentError(`maxRetries is an integer >= 0, got ${max}`));
       let attempt = 0;
       const round = (): void => this.call(read[0], read[1], undefined, (err, current) => {
         if (subscriber.closed) return;

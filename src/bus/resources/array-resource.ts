@@ -12,13 +12,17 @@ import { checkTyped, isNumeric, zeroOf, type Typecode } from './typecodes.js';
  */
 export const arrayKind = stateKind({
   name: 'array',
-  typed: true,
-  create(o, type, maxEntries) {
+  options: ['type', 'length'],
+  create(o, type, { maxEntries, maxChars }) {
     if (o.init !== undefined && o.length !== undefined) throw new InvalidArgumentError('an array is created with init or with length, not both');
     if (o.length !== undefined) {
       const n = o.length;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`length must be an integer >= 0, got ${describe(n)}`);
-      if (n > maxEntries) throw new LimitError(`an array of length ${n} is over its maxEntries ${maxEntries}: create it with a larger maxEntries`);
+      // Checked before the array is made: its JSON is n zeros and n - 1 commas in brackets.
+      const chars = n === 0 ? 2 : n * (jsonChars(zeroOf(type)) + 1) + 1;
+      if (n > maxEntries || chars > maxChars) {
+        throw new LimitError(`an array of length ${n} is over its maxEntries ${maxEntries} or maxChars ${maxChars} (${chars} characters): create it with larger bounds`);
+      }
       return new ArrayContent(new Array<unknown>(n).fill(zeroOf(type)), type);
     }
     if (o.init === undefined) return undefined;
@@ -82,6 +86,7 @@ class ArrayContent implements Content {
         if (start + values.length > this.items.length) {
           throw new InvalidArgumentError(`setSlice: ${values.length} items from index ${start} go past the array's ${this.items.length}: an array's length is fixed`);
         }
+        if (values.length === 0) return { entries: this.items.length, chars: this.chars, commit: () => undefined };
         return this.put(start, values, { op, start, values });
       }
       default:

@@ -16,7 +16,7 @@ export const MAX_PATH = 64;
  */
 export const dictKind = stateKind({
   name: 'dict',
-  typed: false,
+  options: [],
   create(o) {
     if (o.init === undefined) return undefined;
     const init = o.init;

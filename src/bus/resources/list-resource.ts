@@ -13,7 +13,7 @@ import { stateKind, type Args, type Content, type Plan } from './state-resource.
  */
 export const listKind = stateKind({
   name: 'list',
-  typed: false,
+  options: [],
   create(o) {
     if (o.init === undefined) return undefined;
     if (!Array.isArray(o.init)) throw new InvalidArgumentError(`a list's init is a list, got ${describe(o.init)}`);
@@ -101,6 +101,7 @@ class ListContent implements Content {
         const reverse = args.reverse ?? false;
         if (typeof reverse !== 'boolean') throw new InvalidArgumentError(`sort: reverse is true or false, got ${describe(reverse)}`);
         const sorted = [...this.items].sort(reverse ? (a, b) => compareJson(b, a) : compareJson);
+        if (sorted.every((v, i) => v === this.items[i])) return this.same(undefined); // already in order
         return this.plan1(this.chars, n, undefined, { op, values: sorted }, () => void (this.items = sorted));
       }
       case 'clear':

@@ -57,6 +57,8 @@ export interface ResourceHost {
   wait(session: number, delta: 1 | -1): boolean;
   /** Counts one hold of a lock more (`1`) or less (`-1`) for session `session`; false, and nothing counted, when one more would cross `maxHolds`. */
   holding(session: number, delta: 1 | -1): boolean;
+  /** Counts one more value, array, dict or list, kept until the hub stops; false, and nothing counted, at `maxStateResources`. */
+  keepState(): boolean;
   /** True while the hub holds `maxQueuedChars` or more; then `then` runs once, when it holds less. */
   full(then: () => void): boolean;
 }

@@ -45,7 +45,8 @@ export function indexArg(args: Args, key: string, op: string, length: number, wh
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${op}: ${key} must be an integer, got ${describe(v)}`);
   const i = v < 0 ? v + length : v;
   if (i < 0 || i > length || (i === length && !room)) {
-    throw new InvalidArgumentError(`${op}: index ${v} is out of range for ${what} of ${length} items (Python's IndexError): use 0 to ${length - 1}, or -${length} to -1`);
+    if (length === 0 && !room) throw new InvalidArgumentError(`${op}: index ${v} is out of range: ${what} is empty (Python's IndexError)`);
+    throw new InvalidArgumentError(`${op}: index ${v} is out of range for ${what} of ${length} items (Python's IndexError): use 0 to ${room ? length : length - 1}, or -${length} to -1`);
   }
   return i;
 }
@@ -64,4 +65,21 @@ export function sliceArgs(args: Args, op: string, length: number): [number, numb
 /** InvalidArgumentError for an operation a kind does not have, listing the ones it has. */
 export function unknownOp(kind: string, op: string, ops: string): InvalidArgumentError {
   return new InvalidArgumentError(`${kind} requests are ${ops}, not ${describe(op)}`);
+}
+
+/**
+ * InvalidArgumentError unless `v` nests lists and objects at most `max` levels deep (a scalar is
+ * 0 deep, `[1]` is 1), checked without recursion, before anything encodes or compares it.
+ * `wrap` is how many of those levels are the request's own (arguments around the value).
+ */
+export function checkDepth(v: unknown, max: number, what: string, wrap = 0): void {
+  if (typeof v !== 'object' || v === null) return;
+  const stack: [object, number][] = [[v, 1]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [x, depth] = top;
+    if (depth > max + wrap) {
+      throw new InvalidArgumentError(`${what} nest lists and objects more than ${max} levels deep: flatten them, or create the resource with a larger maxDepth`);
+    }
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+  }
 }

@@ -8,12 +8,13 @@ import type { Kind } from '../kinds.js';
 import { Responder, type Reply } from '../responder.js';
 import type { OpenRequest } from '../session.js';
 import { intOption, sameOption, type Channel, type Resource, type ResourceHost } from './resource.js';
+import { checkDepth } from './state-args.js';
 import { typeOption, type Typecode } from './typecodes.js';
 
 /** Defaults of the bounds a value, array, dict or list is created with (options of its first open). */
-export const STATE_DEFAULTS = { history: 1_024, maxEntries: 65_536, maxChars: 512 * 1024 } as const;
-/** The most each of those options may be set to. */
-export const STATE_MAX = { history: 1_000_000, maxEntries: 16_777_216, maxChars: 1024 * 1024 * 1024 } as const;
+export const STATE_DEFAULTS = { history: 1_024, maxEntries: 65_536, maxChars: 512 * 1024, maxDepth: 64 } as const;
+/** The most each of those options may be set to (a depth within what the hub's stack encodes safely). */
+export const STATE_MAX = { history: 1_000_000, maxEntries: 16_777_216, maxChars: 1024 * 1024 * 1024, maxDepth: 500 } as const;
 /** Longest name of a value, array, dict or list: a lock of `getLock()` is named `KIND:NAME`, within a lock's 256. */
 export const MAX_STATE_NAME = 240;
 
@@ -49,32 +50,40 @@ export interface Content {
 /** One kind of shared state: how its content is made. */
 export interface StateSpec {
   readonly name: string;
-  /** Whether its opens may give a `type` (a typecode). */
-  readonly typed: boolean;
+  /** Options of its opens besides `init`, the bounds and `from`: `type` (a typecode), `length` (an array's). */
+  readonly options: readonly ('type' | 'length')[];
   /**
    * The content from the open's `init` (or `length`) and `type`, or undefined when the open gives
-   * none. Throws on bad content, and LimitError before making more than `maxEntries` entries.
+   * none. Throws on bad content, and LimitError before making more than `limits` allow.
    */
-  create(o: Args, type: Typecode | undefined, maxEntries: number): Content | undefined;
+  create(o: Args, type: Typecode | undefined, limits: Limits): Content | undefined;
   /** The content when the first open gives none (a dict's or list's: empty); without it, such an open is ERR_NOT_FOUND. */
   empty?(): Content;
 }
 
-interface Limits {
+/** The bounds of one resource. */
+export interface Limits {
   history: number;
   maxEntries: number;
   maxChars: number;
+  maxDepth: number;
 }
 
 interface Watcher {
   channel: Channel;
   /** The revision of the next change to send. */
   next: number;
-  /** Its snapshot, until sent. */
-  snapshot?: string;
+  /** True until its snapshot is sent: it is made when the watcher has credit for it, not before. */
+  snapshot: boolean;
 }
 
-const OPTION_KEYS = new Set(['init', 'length', 'type', 'history', 'maxEntries', 'maxChars', 'from']);
+const BOUNDS = ['history', 'maxEntries', 'maxChars', 'maxDepth'] as const;
+const COMMON_KEYS = ['init', ...BOUNDS];
+
+/** "a value", "an array". */
+function a(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
 
 /** The hub kind of `spec`: `k` is its name, roles `use` (requests) and `watch` (changes); docs/protocol.md. */
 export function stateKind(spec: StateSpec): Kind {
@@ -82,16 +91,13 @@ export function stateKind(spec: StateSpec): Kind {
     name: spec.name,
     create(name: string, open: OpenRequest, host: ResourceHost): Resource {
       if (name.length > MAX_STATE_NAME) {
-        throw new InvalidArgumentError(`a ${spec.name}'s name is at most ${MAX_STATE_NAME} characters, got ${name.length}: choose a shorter one`);
+        throw new InvalidArgumentError(`${a(spec.name)}'s name is at most ${MAX_STATE_NAME} characters, got ${name.length}: choose a shorter one`);
       }
       const o = options(spec, open);
-      const type = spec.typed ? typeOption(o.type) : undefined;
-      const limits: Limits = {
-        history: intOption(o, 'history', STATE_MAX.history) ?? STATE_DEFAULTS.history,
-        maxEntries: intOption(o, 'maxEntries', STATE_MAX.maxEntries) ?? STATE_DEFAULTS.maxEntries,
-        maxChars: intOption(o, 'maxChars', STATE_MAX.maxChars) ?? STATE_DEFAULTS.maxChars,
-      };
-      const content = spec.create(o, type, limits.maxEntries) ?? spec.empty?.();
+      const type = spec.options.includes('type') ? typeOption(o.type) : undefined;
+      const limits = Object.fromEntries(BOUNDS.map((key) => [key, intOption(o, key, STATE_MAX[key]) ?? STATE_DEFAULTS[key]])) as unknown as Limits;
+      checkDepth(o.init, limits.maxDepth, 'the initial content', 1);
+      const content = spec.create(o, type, limits) ?? spec.empty?.();
       if (!content) {
         throw new NotFoundError(`${spec.name} '${name}' does not exist: create it first, with its initial content (bus.${spec.name}(name, initial))`);
       }
@@ -99,6 +105,10 @@ export function stateKind(spec: StateSpec): Kind {
         throw new LimitError(`the initial content of ${spec.name} '${name}' has ${content.entries} entries and ${content.chars} characters, over maxEntries ${limits.maxEntries} or maxChars ${limits.maxChars}: give less, or larger bounds`);
       }
       if (!host.hold(content.chars)) throw new LimitError(`the hub holds maxQueuedChars already: ${spec.name} '${name}' cannot be created; free some, or raise maxQueuedChars on the hub`);
+      if (!host.keepState()) {
+        host.unhold(content.chars);
+        throw new LimitError(`the hub holds its limit of values, arrays, dicts and lists (maxStateResources): ${spec.name} '${name}' cannot be created; raise maxStateResources on the hub`);
+      }
       return new StateResource(spec, name, host, content, type, limits, digest(content), open);
     },
   };
@@ -106,9 +116,10 @@ export function stateKind(spec: StateSpec): Kind {
 
 function options(spec: StateSpec, open: OpenRequest): Args {
   const o = open.o ?? {};
+  const keys = [...COMMON_KEYS, ...spec.options];
   for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.has(key) || (key === 'type' && !spec.typed) || (key === 'from' && open.r !== 'watch')) {
-      throw new InvalidArgumentError(`a ${spec.name} has no option ${describe(key)}: its options are init${spec.typed ? ', type' : ''}, history, maxEntries, maxChars (and from, to watch)`);
+    if (!(keys.includes(key) || (key === 'from' && open.r === 'watch'))) {
+      throw new InvalidArgumentError(`${a(spec.name)} has no option ${describe(key)}: its options are ${keys.join(', ')} (and from, to watch)`);
     }
   }
   return o;
@@ -163,9 +174,10 @@ class StateResource implements Resource {
   attach(channel: Channel, open: OpenRequest): void {
     if (open !== this.creator) this.matches(open);
     if (open.r === 'watch') return this.watch(channel, open.o?.from);
-    if (open.r !== 'use') throw new InvalidArgumentError(`a ${this.kind}'s roles are "use" and "watch", not ${describe(open.r)}`);
-    const responder = new Responder(channel, (op, args, reply) => this.serve(channel, op, args, reply));
-    channel.handler = { ...responder.handler, closed: () => undefined };
+    if (open.r !== 'use') throw new InvalidArgumentError(`${a(this.kind)}'s roles are "use" and "watch", not ${describe(open.r)}`);
+    // Answers that wait for the requester's credit (a read can answer a frame) count in maxQueuedChars.
+    const responder = new Responder(channel, (op, args, reply) => this.serve(channel, op, args, reply), true, this.host);
+    channel.handler = { ...responder.handler, closed: () => responder.dispose() };
     channel.opened({ revision: this.revision });
     responder.start();
   }
@@ -174,11 +186,12 @@ class StateResource implements Resource {
   private matches(open: OpenRequest): void {
     const o = options(this.spec, open);
     const what = `${this.kind} '${this.name}'`;
-    if (this.spec.typed) sameOption(this.kind, this.name, 'type', typeOption(o.type), this.type);
-    for (const key of ['history', 'maxEntries', 'maxChars'] as const) {
-      sameOption(this.kind, this.name, key, intOption(o, key, STATE_MAX[key]), this.limits[key]);
-    }
-    const given = this.spec.create(o, this.type, this.limits.maxEntries);
+    if (this.spec.options.includes('type')) sameOption(this.kind, this.name, 'type', typeOption(o.type), this.type);
+    for (const key of BOUNDS) sameOption(this.kind, this.name, key, intOption(o, key, STATE_MAX[key]), this.limits[key]);
+    // The same length as the creator's is the same content: no need to make it again to compare.
+    if (o.length !== undefined && o.init === undefined && o.length === this.creator.o?.length) return;
+    checkDepth(o.init, this.limits.maxDepth, 'the initial content', 1);
+    const given = this.spec.create(o, this.type, this.limits);
     if (given && digest(given) !== this.initial) {
       throw new OptionsMismatchError(`${what} exists with other initial content: open it with the same initial content, or with none to use what is there`);
     }
@@ -189,6 +202,8 @@ class StateResource implements Resource {
       throw new InvalidArgumentError(`the arguments of ${describe(op)} are an object or null, got ${describe(raw)}`);
     }
     const args = (raw ?? {}) as Args;
+    // The deepest arguments wrap a value in three levels: {"entries":[["key",VALUE]]}.
+    checkDepth(args, this.limits.maxDepth, `the values of ${op}`, 3);
     const read = this.content.read(op, args);
     if (read) return reply.ok({ revision: this.revision, value: read.value });
     const plan = this.content.plan(op, args);
@@ -252,7 +267,7 @@ class StateResource implements Resource {
       this.host.unhold(old.text.length);
     }
     const oldest = this.history.peek()!.revision;
-    for (const w of this.watchers) if (w.next < oldest) this.behind(w, oldest);
+    for (const w of this.watchers) if (!w.snapshot && w.next < oldest) this.behind(w, oldest);
   }
 
   private behind(w: Watcher, oldest: number): void {
@@ -262,11 +277,8 @@ class StateResource implements Resource {
 
   private watch(channel: Channel, from: unknown): void {
     const what = `${this.kind} '${this.name}'`;
-    const w: Watcher = { channel, next: this.revision + 1 };
-    if (from === undefined) {
-      w.snapshot = JSON.stringify({ revision: this.revision, op: 'snapshot', value: this.content.snapshot() });
-      channel.checkPayload(w.snapshot); // FrameTooLargeError: the content is larger than a frame of this hub
-    } else {
+    const w: Watcher = { channel, next: this.revision + 1, snapshot: from === undefined };
+    if (from !== undefined) {
       if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 0 || from > this.revision) {
         throw new InvalidArgumentError(`from is a revision from 0 to ${this.revision} (the current one) of ${what}, got ${describe(from)}`);
       }
@@ -281,7 +293,7 @@ class StateResource implements Resource {
       credit: () => this.flush(w),
       data: (_payload, seq) => {
         channel.ack(seq);
-        channel.fail(new InvalidArgumentError(`a ${this.kind} watcher sends nothing: open it with role "use" to read or write`));
+        channel.fail(new InvalidArgumentError(`${a(this.kind)} watcher sends nothing: open it with role "use" to read or write`));
       },
       closed: () => this.watchers.delete(w),
     };
@@ -291,11 +303,24 @@ class StateResource implements Resource {
     this.flush(w);
   }
 
-  /** Sends `w` its snapshot, then the changes it has not had, within its credit. */
+  /**
+   * Sends `w` its snapshot, then the changes it has not had, within its credit. The snapshot is
+   * made only once there is credit to send it (a watcher that grants none holds no copy of the
+   * content), and it is of the content then: the changes after it follow.
+   */
   private flush(w: Watcher): void {
-    if (w.snapshot !== undefined) {
-      if (w.channel.trySend(w.snapshot) === 0) return;
-      w.snapshot = undefined;
+    if (w.snapshot) {
+      if (w.channel.credit <= 0 || w.channel.state !== 'open') return;
+      const text = JSON.stringify({ revision: this.revision, op: 'snapshot', value: this.content.snapshot() });
+      try {
+        w.channel.checkPayload(text);
+      } catch (err) {
+        this.watchers.delete(w);
+        return w.channel.fail(err as Error); // FrameTooLargeError: the content is larger than a frame of this hub
+      }
+      w.channel.trySend(text);
+      w.snapshot = false;
+      w.next = this.revision + 1;
     }
     const oldest = this.history.peek()?.revision ?? this.revision + 1;
     while (w.next <= this.revision) {

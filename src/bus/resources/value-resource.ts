@@ -12,7 +12,7 @@ import { checkTyped, isNumeric, type Typecode } from './typecodes.js';
  */
 export const valueKind = stateKind({
   name: 'value',
-  typed: true,
+  options: ['type'],
   create(o, type) {
     if (o.init === undefined) return undefined;
     return new ValueContent(checkTyped(type, o.init, 'the initial value'), type);
