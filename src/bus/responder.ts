@@ -31,6 +31,14 @@ export interface AnswerBudget {
   unhold(chars: number): void;
 }
 
+/** `{"id":N,"op":"NAME"}` as hostbus writes it (NAME with no escapes), read without JSON.parse; undefined for any other form. */
+const REQUEST_HEADER = /^\{"id":(\d{1,15}),"op":"([^"\\\x00-\x1f]{1,64})"\}$/;
+
+function requestHeader(header: string): { id: number; op: string } | undefined {
+  const m = REQUEST_HEADER.exec(header);
+  return m ? { id: Number(m[1]), op: m[2]! } : undefined;
+}
+
 /**
  * The hub's side of requests on one channel: each data frame whose header is
  * `{"id":N,"op":NAME}` is a request, handed to `serve` with its arguments (the payload) and its id;
@@ -68,7 +76,7 @@ export class Responder {
   private request(payload: string, seq: number, header: string | undefined): void {
     let h: { id?: unknown; op?: unknown } | undefined;
     try {
-      h = header === undefined ? undefined : (JSON.parse(header) as typeof h);
+      h = header === undefined ? undefined : (requestHeader(header) ?? (JSON.parse(header) as typeof h));
     } catch {
       h = undefined;
     }
