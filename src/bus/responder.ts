@@ -89,34 +89,38 @@ export class Responder {
     this.channel.ack(seq);
     const slot: Slot = { id };
     if (this.ordered) this.slots.push(slot);
-    let answered = false;
-    const answer = (frame: [string, string]) => {
-      if (answered) return;
-      answered = true;
-      slot.answer = frame;
-      if (!this.ordered) this.slots.push(slot);
-      this.flush();
-      if (this.budget && !slot.sent) this.count(slot, op);
-    };
-    const reply: Reply = {
-      ok: (value) => {
-        const json = JSON.stringify(value ?? null);
-        const header = `{"re":${id}}`;
-        // Header and payload together must fit a frame, whatever id the requester chose.
-        if (this.fits(json + header)) answer([json, header]);
-        else answer(['null', this.errorHeader(id, new FrameTooLargeError(`the answer to ${op} is too large for one frame: ask for less at a time`))]);
-      },
-      fail: (err) => answer(['null', this.errorHeader(id, err)]),
-    };
+    const reply = new Answer(this, slot, op);
     try {
       this.serve(op, JSON.parse(payload), reply, id);
     } catch (err) {
       reply.fail(err);
     }
-    if (!answered && !this.ordered && this.slots.length < REQUEST_WINDOW) {
+    if (!reply.answered && !this.ordered && this.slots.length < REQUEST_WINDOW) {
       slot.lent = true;
       this.channel.grant(1);
     }
+  }
+
+  /** @internal Takes the answer of `slot` (once), and sends what is ready. */
+  settle(slot: Slot, op: string, frame: [string, string]): void {
+    slot.answer = frame;
+    if (!this.ordered) this.slots.push(slot);
+    this.flush();
+    if (this.budget && !slot.sent) this.count(slot, op);
+  }
+
+  /** @internal The answer frame of a result: its payload and header, or an error header if they do not fit a frame. */
+  result(slot: Slot, op: string, value: unknown): [string, string] {
+    const json = JSON.stringify(value ?? null);
+    const header = `{"re":${slot.id}}`;
+    // Header and payload together must fit a frame, whatever id the requester chose.
+    if (this.fits(json, header)) return [json, header];
+    return ['null', this.errorHeader(slot.id, new FrameTooLargeError(`the answer to ${op} is too large for one frame: ask for less at a time`))];
+  }
+
+  /** @internal The answer frame of a failure. */
+  failure(slot: Slot, err: unknown): [string, string] {
+    return ['null', this.errorHeader(slot.id, err)];
   }
 
   /** Counts the answer of `slot`, which waits for credit, in the budget; past it, answers ERR_LIMIT instead. */
@@ -137,10 +141,10 @@ export class Responder {
     }
   }
 
-  /** True when `text` (a payload and its header) fits one frame of this channel. */
-  private fits(text: string): boolean {
+  /** True when a payload and its header fit one frame of this channel. */
+  private fits(payload: string, header = ''): boolean {
     try {
-      this.channel.checkPayload(text);
+      this.channel.checkPayload(payload + header);
       return true;
     } catch (err) {
       if (err instanceof FrameTooLargeError) return false;
@@ -153,9 +157,9 @@ export class Responder {
     const e: WireError = errorToWire(err);
     const header = (message: string) => JSON.stringify({ re: id, e: { name: e.name.slice(0, 64), message, code: e.code.slice(0, 64) } });
     const full = header(e.message.length > MAX_ERROR_MESSAGE ? e.message.slice(0, MAX_ERROR_MESSAGE - 3) + '...' : e.message);
-    if (this.fits('null' + full)) return full;
+    if (this.fits('null', full)) return full;
     const short = header(e.message.slice(0, 61) + '...');
-    return this.fits('null' + short) ? short : header('');
+    return this.fits('null', short) ? short : header('');
   }
 
   /**
@@ -174,5 +178,24 @@ export class Responder {
     } catch (err) {
       this.channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+}
+
+/** The reply to one request: its first answer counts, later ones are ignored. */
+class Answer implements Reply {
+  answered = false;
+
+  constructor(private readonly responder: Responder, private readonly slot: Slot, private readonly op: string) {}
+
+  ok(value: unknown): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.responder.settle(this.slot, this.op, this.responder.result(this.slot, this.op, value));
+  }
+
+  fail(err: unknown): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.responder.settle(this.slot, this.op, this.responder.failure(this.slot, err));
   }
 }

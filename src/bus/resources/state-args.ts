@@ -74,12 +74,24 @@ export function unknownOp(kind: string, op: string, ops: string): InvalidArgumen
  */
 export function checkDepth(v: unknown, max: number, what: string, wrap = 0): void {
   if (typeof v !== 'object' || v === null) return;
-  const stack: [object, number][] = [[v, 1]];
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    const [x, depth] = top;
+  const nodes: object[] = [v];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const x = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth > max + wrap) {
       throw new InvalidArgumentError(`${what} nest lists and objects more than ${max} levels deep: flatten them, or create the resource with a larger maxDepth`);
     }
-    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const c: unknown = x[i];
+        if (typeof c === 'object' && c !== null) nodes.push(c), depths.push(depth + 1);
+      }
+    } else {
+      for (const k in x) {
+        const c: unknown = (x as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null) nodes.push(c), depths.push(depth + 1);
+      }
+    }
   }
 }
