@@ -34,9 +34,9 @@ export class RawClient {
     });
   }
 
-  /** Connects; with `paused`, reads nothing until the socket is resumed (a peer that does not read). */
-  static async open(path: string, paused = false): Promise<RawClient> {
-    const socket = netConnect({ path });
+  /** Connects to a socket path or a TCP host and port; with `paused`, reads nothing until the socket is resumed (a peer that does not read). */
+  static async open(path: string | { host: string; port: number }, paused = false): Promise<RawClient> {
+    const socket = typeof path === 'string' ? netConnect({ path }) : netConnect(path);
     if (paused) socket.pause();
     await once(socket, 'connect');
     return new RawClient(socket);

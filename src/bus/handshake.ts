@@ -1,4 +1,4 @@
-import { ProtocolError, VersionError } from '../errors.js';
+import { AuthError, ProtocolError, VersionError } from '../errors.js';
 import { PROTOCOL_VERSION, encodeControl, parseFrame, preview } from './frames.js';
 
 /** What a connection's handshake learned of the peer. */
@@ -34,6 +34,9 @@ export function helloHandshake(role: string, maxLine: number): Handshake {
       write(encodeControl({ t: 'hello', v: PROTOCOL_VERSION, role, max: maxLine, checked: true }));
     },
     receive(line) {
+      if (line.startsWith('{"t":"auth"')) {
+        throw new AuthError('authentication failed: the hub asks for an authkey: connect with the authkey option (or set HOSTBUS_AUTHKEY)');
+      }
       const f = parseFrame(line);
       if (f.t !== 'hello') throw new ProtocolError(`the first frame must be hello, got: ${preview(line)}`);
       if (f.v !== PROTOCOL_VERSION) {

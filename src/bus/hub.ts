@@ -1,7 +1,10 @@
 import type { Socket } from 'node:net';
 import { asapScheduler, type SchedulerLike } from 'rxjs';
-import { ClosedError, InvalidArgumentError, LimitError, UnsupportedError } from '../errors.js';
-import { resolveAddress, type Address } from '../transport/address.js';
+import { ClosedError, InvalidArgumentError, LimitError } from '../errors.js';
+import { formatAddress, resolveAddress, type Address } from '../transport/address.js';
+import { authkeyBytes, authkeyFromEnv, hubAuth } from './auth.js';
+import { helloHandshake } from './handshake.js';
+import { TCP_KEEPALIVE_MS } from './keepalive.js';
 import { listen, type Listener } from '../transport/listen.js';
 import { memoryWirePair, type MemoryWireOptions } from '../transport/memory-wire.js';
 import { SocketWire } from '../transport/socket-wire.js';
@@ -75,6 +78,12 @@ export interface HubOptions {
    * for every other kind; an open that would make one more fails with ERR_LIMIT.
    */
   maxStateResources?: number;
+  /**
+   * The key every client must prove it has, before anything else (docs/remote.md): a string
+   * (UTF-8) or bytes. Default: `HOSTBUS_AUTHKEY_HEX` (hex) or `HOSTBUS_AUTHKEY` from the
+   * environment, if set; required for `tcp://`. Optional on sockets and pipes.
+   */
+  authkey?: string | Uint8Array;
   /** The listen backlog: connections the OS holds before the hub accepts them (default 511). */
   backlog?: number;
   /**
@@ -114,6 +123,8 @@ export interface HubStats {
   };
   /** Values, arrays, dicts and lists held (bounded by maxStateResources). */
   stateResources: number;
+  /** Connections refused because they did not prove the authkey (wrong key, no key, a replayed answer, garbage). */
+  authFailures: number;
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
 
@@ -145,6 +156,9 @@ export class Hub implements ResourceHost {
     maxStateResources: 0,
   };
   private stateResources = 0;
+  private authFailures = 0;
+  /** The authkey clients must prove, if any. */
+  private readonly key: Buffer | undefined;
   private held = 0;
   private readonly kinds: KindRegistry;
   private sessionIds = 0;
@@ -155,16 +169,26 @@ export class Hub implements ResourceHost {
   constructor(private readonly options: HubOptions = {}) {
     this.scheduler = options.scheduler ?? asapScheduler;
     this.limits = limitsOf(options);
+    this.key = options.authkey === undefined ? undefined : authkeyBytes(options.authkey);
     this.kinds = new KindRegistry([...BUILT_IN, ...(options.kinds ?? [])]);
   }
 
-  /** Starts a hub listening at `address` (a bare name, a socket path, or a pipe name). */
+  /**
+   * Starts a hub listening at `address`: a bare name, a socket path, a pipe name, or
+   * `tcp://host:port` (port 0: any free one; `hub.address` says which). With an authkey (the
+   * option, else `HOSTBUS_AUTHKEY` or `HOSTBUS_AUTHKEY_HEX` in the environment) every client must
+   * prove it has the same key before anything else (docs/remote.md); on `tcp://` one is required.
+   */
   static async listen(address: string | Address, options: HubOptions = {}): Promise<Hub> {
     const resolved = resolveAddress(address);
-    if (resolved.kind === 'tcp') {
-      throw new UnsupportedError('tcp:// addresses need authkey support, which this version does not have yet: use a socket name or path');
+    const key = options.authkey !== undefined ? authkeyBytes(options.authkey) : authkeyFromEnv();
+    if (resolved.kind === 'tcp' && !key) {
+      throw new InvalidArgumentError(
+        `listening on ${formatAddress(resolved)} needs an authkey, so that only clients with the key are served: ` +
+          "give Hub.listen(address, { authkey: '...' }), or set HOSTBUS_AUTHKEY in the environment",
+      );
     }
-    const hub = new Hub(options);
+    const hub = new Hub({ ...options, ...(key ? { authkey: key } : {}), ...(resolved.kind === 'tcp' && options.keepaliveMs === undefined ? { keepaliveMs: TCP_KEEPALIVE_MS } : {}) });
     hub.listener = await listen(resolved, (socket) => hub.serveSocket(socket), {
       ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
       unref: options.unref === true,
@@ -189,8 +213,10 @@ export class Hub implements ResourceHost {
     }
     const limit = this.sessions.size >= this.limits.maxConnections ? 'maxConnections'
       : this.pending.size >= this.limits.maxPendingConnections ? 'maxPendingConnections' : undefined;
+    const key = this.key;
     const session: Session = new Session(wire, {
       role: 'hub',
+      ...(key ? { handshake: hubAuth(key, helloHandshake('hub', wire.maxLine), () => this.authFailures++) } : {}),
       id: ++this.sessionIds,
       ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
@@ -234,6 +260,7 @@ export class Hub implements ResourceHost {
       pending: this.pending.size,
       queuedChars: this.held,
       stateResources: this.stateResources,
+      authFailures: this.authFailures,
       limits: { ...this.reached },
       resources: [...this.resources.values()].map((r) => ({ kind: r.kind, name: r.name, ...r.stats() })),
     };

@@ -40,3 +40,6 @@ export class Keepalive {
     this.timer.unsubscribe();
   }
 }
+
+/** Keepalive interval of a hub or a client on `tcp://` when none is given (ms): a dead peer across a network does not close the connection. */
+export const TCP_KEEPALIVE_MS = 15_000;

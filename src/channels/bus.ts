@@ -3,6 +3,11 @@ import type { Port, PortHandler } from '../bus/port.js';
 import { Session } from '../bus/session.js';
 import { formatAddress, resolveAddress, type Address } from '../transport/address.js';
 import { dialHub } from '../bus/dial.js';
+import { authkeyBytes, authkeyFromEnv, clientAuth } from '../bus/auth.js';
+import { helloHandshake } from '../bus/handshake.js';
+import { TCP_KEEPALIVE_MS } from '../bus/keepalive.js';
+import { ClosedError } from '../errors.js';
+import { rememberAuthkey } from './authkeys.js';
 import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
 import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor } from './handle.js';
@@ -21,9 +26,15 @@ import type { StateOptions } from './state-handle.js';
 
 /** Options of a connection to a hub. */
 export interface BusOptions {
+  /**
+   * The key to prove to the hub, and that the hub must prove back (docs/remote.md): a string
+   * (UTF-8) or bytes. Default: `HOSTBUS_AUTHKEY_HEX` (hex) or `HOSTBUS_AUTHKEY` from the
+   * environment, if set. With a key, only a hub with the same key is accepted.
+   */
+  authkey?: string | Uint8Array;
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number;
-  /** Keepalive interval in ms (default 0: off). */
+  /** Keepalive interval in ms (default 0: off; 15,000 on `tcp://`). */
   keepaliveMs?: number;
   /** Scheduler of batched flushes (default: a microtask on a socket, `asapScheduler` in memory). */
   scheduler?: SchedulerLike;
@@ -51,12 +62,24 @@ export class Bus implements BusLike {
   private readonly done: Promise<Error | undefined>;
   private readonly parts = new Set<Drainable>();
   private links: DirectLinks | undefined;
+  /** The authkey of this connection, if it has one. */
+  private readonly key: Buffer | undefined;
+  /** Resolves once the hub has said hello (after authentication, if any); rejects if the connection ends first. */
+  readonly ready: Promise<void>;
+  private settleReady!: (err?: Error) => void;
 
   /** Wraps an already connected wire; `connect()` is the usual way to get a Bus. */
   constructor(wire: Wire, private readonly options: BusOptions & { address?: Address; dial?: () => Promise<Wire> } = {}) {
     let settle!: (err: Error | undefined) => void;
     this.done = new Promise((resolve) => (settle = resolve));
-    this.session = this.sessionOn(wire, settle);
+    this.key = options.authkey !== undefined ? authkeyBytes(options.authkey) : undefined;
+    this.ready = new Promise<void>((resolve, reject) => (this.settleReady = (err) => (err ? reject(err) : resolve())));
+    this.ready.catch(() => undefined);
+    this.session = this.sessionOn(wire, (err) => {
+      this.settleReady(err ?? new ClosedError('the connection closed before the hub said hello'));
+      settle(err);
+    });
+    if (this.key && options.address) rememberAuthkey(this.addressSpec(), this.key);
     // Made now (its listener only on first use), so that bad direct options fail connect() itself.
     if (options.address && options.address.kind !== 'tcp') this.links = this.directLinks();
   }
@@ -73,7 +96,9 @@ export class Bus implements BusLike {
     const { options } = this;
     return new Session(wire, {
       role: 'client',
-      keepaliveMs: options.keepaliveMs ?? 0,
+      keepaliveMs: options.keepaliveMs ?? (options.address?.kind === 'tcp' ? TCP_KEEPALIVE_MS : 0),
+      ...(this.key ? { handshake: clientAuth(this.key, helloHandshake('client', wire.maxLine)) } : {}),
+      onReady: () => this.settleReady(),
       onClose: (err?: Error) => {
         onClose(err);
         options.onClose?.(err);
@@ -244,17 +269,26 @@ export class Bus implements BusLike {
   }
 }
 
-/** Connects to the hub at `address` (a bare name, a socket path, or a pipe name). */
+/**
+ * Connects to the hub at `address` (a bare name, a socket path, a pipe name, or
+ * `tcp://host:port`); resolves once the hub has said hello, after both sides proved the authkey
+ * when there is one (the option, else `HOSTBUS_AUTHKEY_HEX` or `HOSTBUS_AUTHKEY`). Rejects with
+ * AuthError (ERR_AUTH) when the keys do not match, or when the hub asks for a key and none was given.
+ */
 export async function connect(address: string | Address, options: BusOptions = {}): Promise<Bus> {
   const resolved = resolveAddress(address);
+  const authkey = options.authkey ?? authkeyFromEnv();
   const dial = () => dialHub(resolved, options);
   const wire = await dial();
+  let bus: Bus;
   try {
-    return new Bus(wire, { ...options, address: resolved, dial });
+    bus = new Bus(wire, { ...options, ...(authkey ? { authkey } : {}), address: resolved, dial });
   } catch (err) {
     wire.destroy();
     throw err;
   }
+  await bus.ready;
+  return bus;
 }
 
 registerHandleKind<Bus>({

@@ -15,10 +15,11 @@ let handOverCount = 0;
  * `pipes` with its link, or, when the other end of its `Pipe()` went to another child before and
  * was not used here, the socketpair of that child, sent over IPC (`handOvers`; see pipe-slots.ts).
  */
-export function encodeArgs(args: unknown[]): { json: string } & PipeArgs {
+export function encodeArgs(args: unknown[]): { json: string; addresses: Set<string> } & PipeArgs {
   const pipes: LocalLink<unknown>[] = [];
   const handOvers: PipeArgs['handOvers'] = [];
   const seen = new Set<object>();
+  const addresses = new Set<string>();
   const walk = (value: unknown): unknown => {
     if (typeof value !== 'object' || value === null) return value;
     if (value instanceof PipeEnd) {
@@ -40,6 +41,7 @@ export function encodeArgs(args: unknown[]): { json: string } & PipeArgs {
       if (d.address === 'memory') {
         throw new InvalidArgumentError('a handle of an in-memory hub cannot go to another process: use Hub.listen(address)');
       }
+      if (typeof d.address === 'string') addresses.add(d.address);
       return d;
     }
     if (seen.has(value)) throw new InvalidArgumentError('spawn arguments must not be circular');
@@ -48,5 +50,5 @@ export function encodeArgs(args: unknown[]): { json: string } & PipeArgs {
     if (Object.getPrototypeOf(value) !== Object.prototype) return value; // Date, Map...: JSON as usual
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
   };
-  return { json: JSON.stringify(args.map(walk)), pipes, handOvers };
+  return { json: JSON.stringify(args.map(walk)), pipes, handOvers, addresses };
 }

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { authkeyOf } from '../channels/authkeys.js';
 import { fileURLToPath } from 'node:url';
 import { ChildProcessError, InvalidArgumentError } from '../errors.js';
 import { encodeArgs } from './encode-args.js';
@@ -128,10 +129,11 @@ export function spawn(module: string | URL, target: string | Target, args: unkno
   }
   const encoded = encodeArgs(args);
   const { json, pipes } = encoded;
+  const env = childEnv(options.env ?? process.env, encoded.addresses);
   const entry = fileURLToPath(new URL('./child-main.js', import.meta.url));
   const out = options.stdio === 'pipe' ? 'pipe' : 'inherit';
   const child = fork(entry, [], {
-    env: options.env ?? process.env,
+    env,
     cwd: options.cwd,
     stdio: ['inherit', out, out, 'ipc', ...pipes.map(() => 'pipe' as const)],
     serialization: 'json',
@@ -143,4 +145,18 @@ export function spawn(module: string | URL, target: string | Target, args: unkno
   child.send(start);
   connectPipes(child, encoded, FIRST_PIPE_FD); // after the start: the child takes its first message as the start
   return new Process(child, `child ${exportName}() of ${path}`);
+}
+
+/**
+ * The child's environment: `base`, and, when its handles are on a hub with an authkey, that key
+ * in `HOSTBUS_AUTHKEY_HEX` (so that the child's connections prove it): never on its command line.
+ */
+function childEnv(base: NodeJS.ProcessEnv, addresses: Set<string>): NodeJS.ProcessEnv {
+  const keys = new Set<string>();
+  for (const a of addresses) {
+    const key = authkeyOf(a);
+    if (key) keys.add(key.toString('hex'));
+  }
+  if (keys.size > 1) throw new InvalidArgumentError('the handles given to spawn() are on hubs with different authkeys: a child has one key; give it handles of one hub');
+  return keys.size === 0 ? base : { ...base, HOSTBUS_AUTHKEY_HEX: [...keys][0]! };
 }
