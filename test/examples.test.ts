@@ -1,6 +1,7 @@
 // Every example is a real program: run it as users would (node on the compiled file, importing
 // 'hostbus' by name) and check what it prints.
-import { execFile } from 'node:child_process';
+import { execFile, spawn as spawnChild } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -143,5 +144,34 @@ describe('examples', () => {
     const sets = out.map((l) => l.replace(/^rev \d+: /, ''));
     expect(sets.filter((s) => s.startsWith('set a'))).toEqual(['set a1 = 1', 'set a2 = 2', 'set a3 = 3']);
     expect(sets.filter((s) => s.startsWith('set b'))).toEqual(['set b1 = 1', 'set b2 = 2', 'set b3 = 3']);
+  });
+
+  it("remote manager: a server serves a queue on TCP with the key 'abracadabra'; one client puts 'hello', another gets it; a wrong key is refused while the others go on", async () => {
+    const file = (name: string) => fileURLToPath(new URL(`../.build/examples/${name}.js`, import.meta.url));
+    const server = spawnChild(process.execPath, [file('remote-server'), 'tcp://127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      server.stdout.setEncoding('utf8');
+      const address = await new Promise<string>((resolve, reject) => {
+        server.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          const m = /serving on (tcp:\/\/\S+)\n/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        server.once('exit', (code) => reject(new Error(`the server exited with ${code} before serving: ${out}`)));
+      });
+      expect(address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+      const runClient = async (name: string) => (await run(process.execPath, [file(name), address], { timeout: 60_000 })).stdout;
+      expect(await runClient('remote-wrong-key')).toBe(lines('refused: ERR_AUTH'));
+      expect(await runClient('remote-put')).toBe('');
+      expect(await runClient('remote-wrong-key')).toBe(lines('refused: ERR_AUTH'));
+      expect(await runClient('remote-get')).toBe(lines('hello'));
+      const exited = once(server, 'exit');
+      server.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      expect(out).toBe(lines(`serving on ${address}`, 'stopped'));
+    } finally {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    }
   });
 });

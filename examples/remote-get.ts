@@ -1,0 +1,14 @@
+// Python's remote manager, a client that gets what another put on the server's queue.
+//
+//   m = QueueManager(address=('foo.bar.org', 50000), authkey=b'abracadabra')
+//   m.connect()
+//   queue = m.get_queue()
+//   queue.get()            # 'hello'
+//
+// The address is the first argument (default tcp://127.0.0.1:50000).
+import { connect } from 'hostbus';
+
+const bus = await connect(process.argv[2] ?? 'tcp://127.0.0.1:50000', { authkey: 'abracadabra' });
+const queue = bus.queue<string>('queue');
+console.log(await queue.get());
+await bus.close();
