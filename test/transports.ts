@@ -5,6 +5,8 @@
  * - `memory`: `memoryHub()`, every hop on the asap scheduler.
  * - `unix socket`: `Hub.listen()` on a socket in a fresh temporary folder (a unique address per
  *   test), clients by `connect(path)`: real sockets, real event-loop turns between hops.
+ * - `tcp`: `Hub.listen('tcp://127.0.0.1:0')` with an authkey (a free port per test), clients by
+ *   `connect(url, { authkey })`: every channel kind over TCP, behind the key.
  *
  * Over a socket, one macrotask does not mean "nothing is in flight": a frame may still sit in the
  * kernel or wait for the next poll. Tests therefore wait for what they can observe (a promise, a
@@ -87,6 +89,16 @@ export const transports: readonly Transport[] = [
         const left = await tmp.cleanup();
         expect(left, `socket files left in ${tmp.dir}`).toEqual([]);
       });
+    },
+  },
+  {
+    name: 'tcp',
+    async setup() {
+      const authkey = 'suite-key';
+      const hub = await Hub.listen('tcp://127.0.0.1:0', { authkey });
+      const a = hub.address!;
+      const url = `tcp://127.0.0.1:${a.kind === 'tcp' ? a.port : 0}`;
+      return bed(hub, (options) => connect(url, { authkey, ...options }), async () => {});
     },
   },
 ];

@@ -79,7 +79,8 @@ describe.each(transports)('locks over $name', (transport) => {
 
   it('an aborted acquire rejects with the signal reason, leaves the line, and takes no hold', async () => {
     const [a, b, c] = await Promise.all([t.bus(), t.bus(), t.bus()]);
-    const hold = await a.lock('abort').acquire();
+    const la = a.lock('abort');
+    const hold = await la.acquire();
     const ac = new AbortController();
     const waiting = track(b.lock('abort').acquire({ signal: ac.signal }));
     await until(() => stats('abort')?.waiting === 1, 'b waiting');
@@ -88,6 +89,7 @@ describe.each(transports)('locks over $name', (transport) => {
     expect(await rejection(waiting.p)).toBe(reason);
     await until(() => stats('abort')?.waiting === 0, 'b left the line');
     await hold.release();
+    await la.flush(); // the release resolved once sent: c's connection must not overtake it
     // The lock went to nobody: c gets it at once.
     const hc = await c.lock('abort').acquire({ timeout: 0 });
     await hc.release();
