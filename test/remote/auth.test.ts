@@ -198,4 +198,12 @@ describe('tcp:// with an authkey', () => {
     await q.put(-1);
     expect(await q.get()).toBe(-1);
   }, 30_000);
+
+  it('an IPv6 literal works: tcp://[::1]:PORT', async () => {
+    hub = await Hub.listen('tcp://[::1]:0', { authkey: KEY });
+    const a = hub.address!;
+    expect(a).toMatchObject({ kind: 'tcp', host: '::1' });
+    const b = await client(`tcp://[::1]:${a.kind === 'tcp' ? a.port : 0}`);
+    expect(await b.value('six', 6).get()).toBe(6);
+  });
 });
