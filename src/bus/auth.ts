@@ -60,33 +60,29 @@ function bytesField(v: unknown, n: number, atLeast = false): Buffer | undefined 
  * The hub's side of authentication, before `inner` (the hello): the hub sends a challenge, the
  * client answers it with the HMAC of the key and sends a challenge of its own, the hub checks the
  * answer (in constant time), answers the client's challenge, and only then says hello. Any other
- * frame, a wrong answer, a line over {@link MAX_AUTH_LINE}: AuthError (the session fails with
- * ERR_AUTH and closes), reported to `failed` first.
+ * frame, a wrong answer: AuthError (the session fails with ERR_AUTH and closes). Lines over
+ * {@link MAX_AUTH_LINE} bytes are refused by the wire before they are read (`maxLine`).
  */
-export function hubAuth(key: Buffer, inner: Handshake, failed: () => void): Handshake {
+export function hubAuth(key: Buffer, inner: Handshake): Handshake {
   const challenge = randomBytes(CHALLENGE_BYTES);
   let write: (line: string) => void = () => undefined;
   let proven = false;
   return {
+    maxLine: MAX_AUTH_LINE,
     begin(w) {
       write = w;
       w(JSON.stringify({ t: 'auth', digest: AUTH_DIGEST, challenge: challenge.toString('base64') }));
     },
     receive(line): PeerInfo | undefined {
       if (proven) return inner.receive(line);
-      try {
-        const f = authFrame(line, 'authentication failed: this hub asks for an authkey before anything else; connect with the authkey option (or HOSTBUS_AUTHKEY)');
-        const response = bytesField(f.response, 32);
-        const theirs = bytesField(f.challenge, 32, true);
-        if (f.digest !== AUTH_DIGEST || !response || !theirs || !timingSafeEqual(response, proof(key, 'client', challenge))) throw new AuthError(MISMATCH);
-        proven = true;
-        write(JSON.stringify({ t: 'auth', response: proof(key, 'hub', theirs).toString('base64') }));
-        inner.begin(write);
-        return undefined;
-      } catch (err) {
-        failed();
-        throw err;
-      }
+      const f = authFrame(line, 'authentication failed: this hub asks for an authkey before anything else; connect with the authkey option (or HOSTBUS_AUTHKEY)');
+      const response = bytesField(f.response, 32);
+      const theirs = bytesField(f.challenge, 32, true);
+      if (f.digest !== AUTH_DIGEST || !response || !theirs || !timingSafeEqual(response, proof(key, 'client', challenge))) throw new AuthError(MISMATCH);
+      proven = true;
+      write(JSON.stringify({ t: 'auth', response: proof(key, 'hub', theirs).toString('base64') }));
+      inner.begin(write);
+      return undefined;
     },
   };
 }
@@ -102,6 +98,7 @@ export function clientAuth(key: Buffer, inner: Handshake): Handshake {
   let write: (line: string) => void = () => undefined;
   let state: 'challenged' | 'answered' | 'proven' = 'challenged';
   return {
+    maxLine: MAX_AUTH_LINE,
     begin(w) {
       write = w;
     },

@@ -20,6 +20,8 @@ export interface PeerInfo {
  * line from the peer goes to it, none to the channels.
  */
 export interface Handshake {
+  /** The longest line the peer may send until the handshake is done (default: the wire's maxLine). */
+  readonly maxLine?: number;
   /** Writes what this side says first. */
   begin(write: (line: string) => void): void;
   /** A line from the peer: the peer once the handshake is done, undefined while it goes on. Throws a HostbusError to refuse the peer. */

@@ -123,7 +123,7 @@ export interface HubStats {
   };
   /** Values, arrays, dicts and lists held (bounded by maxStateResources). */
   stateResources: number;
-  /** Connections refused because they did not prove the authkey (wrong key, no key, a replayed answer, garbage). */
+  /** Connections that ended before proving the authkey: refused (a wrong key, no key, a replayed answer, garbage, a line too long, the handshake's deadline), or gone. */
   authFailures: number;
   resources: { kind: string; name: string; [counter: string]: number | boolean | string }[];
 }
@@ -216,7 +216,7 @@ export class Hub implements ResourceHost {
     const key = this.key;
     const session: Session = new Session(wire, {
       role: 'hub',
-      ...(key ? { handshake: hubAuth(key, helloHandshake('hub', wire.maxLine), () => this.authFailures++) } : {}),
+      ...(key ? { handshake: hubAuth(key, helloHandshake('hub', wire.maxLine)) } : {}),
       id: ++this.sessionIds,
       ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
       keepaliveMs: this.options.keepaliveMs ?? 0,
@@ -227,6 +227,8 @@ export class Hub implements ResourceHost {
       onReady: () => this.pending.delete(session),
       onLimit: (name) => this.reached[name]++,
       onClose: () => {
+        // Served, and gone before proving the key: refused (a wrong key, garbage, the deadline) or left.
+        if (key && !limit && !session.ready) this.authFailures++;
         this.sessions.delete(session);
         this.pending.delete(session);
       },

@@ -65,6 +65,7 @@ export class Session implements PortHost {
       flushing: () => this.flushDirty(),
       writable: () => this.onWritable(),
     });
+    if (this.handshake.maxLine !== undefined) wire.limitLines?.(this.handshake.maxLine);
     this.handshake.begin((line) => this.write(line));
     if (options.keepaliveMs && options.keepaliveMs > 0) {
       this.keepalive = new Keepalive(
@@ -261,6 +262,7 @@ export class Session implements PortHost {
   private shake(line: string): void {
     const peer = this.handshake.receive(line);
     if (!peer) return;
+    if (this.handshake.maxLine !== undefined) this.wire.limitLines?.();
     this.peer = peer;
     this.helloTimer?.unsubscribe();
     this.peerChecked = peer.checked && this.options.trustChecked !== false;

@@ -22,10 +22,24 @@ export class LineDecoder {
   private lastPending = 0;
   private failed = false;
 
+  /** The longest line taken now: `maxLine`, or less while {@link limitTo} says so. */
+  private limit: number;
+
   constructor(
     private readonly onLine: (line: string) => void,
     readonly maxLine: number = DEFAULT_MAX_LINE,
-  ) {}
+  ) {
+    this.limit = maxLine;
+  }
+
+  /**
+   * Takes lines of at most `max` bytes from now on (at most `maxLine`), or `maxLine` again with
+   * none: a connection takes only short lines before its peer is authenticated. A held
+   * incomplete line over the new limit fails at its next byte.
+   */
+  limitTo(max?: number): void {
+    this.limit = max === undefined ? this.maxLine : Math.min(max, this.maxLine);
+  }
 
   /** Bytes of the incomplete line held, waiting for its newline. */
   get buffered(): number {
@@ -56,7 +70,7 @@ export class LineDecoder {
     if (last > first) {
       // Whole lines between the first and the last newline: one decode, one split. Only when the
       // span could hold an oversized line is each line cut out and checked on its own.
-      if (last - first - 1 > this.maxLine) {
+      if (last - first - 1 > this.limit) {
         this.emitEach(buf, first + 1, last);
       } else {
         const lines = buf.toString('utf8', first + 1, last).split('\n');
@@ -97,12 +111,15 @@ export class LineDecoder {
 
   /** `bytes` of one line, `last` its last byte: a line of maxLine bytes may still have a `\r` after it. */
   private check(bytes: number, last: number): void {
-    if (bytes <= this.maxLine || (bytes === this.maxLine + 1 && last === 13)) return;
+    if (bytes <= this.limit || (bytes === this.limit + 1 && last === 13)) return;
     this.failed = true;
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.limit < this.maxLine) {
+      throw new FrameTooLargeError(`received a line of more than ${this.limit} bytes before the peer was authenticated: the handshake's lines are short`);
+    }
     throw new FrameTooLargeError(
-      `received a frame of more than ${this.maxLine} bytes (the maxLine limit): ` +
+      `received a frame of more than ${this.limit} bytes (the maxLine limit): ` +
         'raise maxLine on both sides, or send smaller messages',
     );
   }

@@ -82,6 +82,10 @@ export class SocketWire implements Wire {
   };
   private readonly decoder: LineDecoder;
 
+  limitLines(max?: number): void {
+    this.decoder.limitTo(max);
+  }
+
   constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
     this.scheduler = options.scheduler;

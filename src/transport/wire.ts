@@ -30,6 +30,11 @@ export interface Wire {
    */
   soon?(work: () => void): void;
   /**
+   * Takes incoming lines of at most `max` bytes from now on (never more than `maxLine`), or
+   * `maxLine` again with none: for a handshake whose lines are short. Absent: lines of `maxLine`.
+   */
+  limitLines?(max?: number): void;
+  /**
    * False while enough is queued on this wire: the socket is full, or a flush's worth waits for
    * the end of the turn. A sender then holds its values back (where they wait unencoded, or not
    * pulled at all) until the sink's `writable` runs. Absent: always writable.
