@@ -34,7 +34,7 @@ export function connectSocket(spec: string | Address, options: ConnectOptions = 
     }
 
     const socket = address.kind === 'tcp'
-      ? connect({ host: address.host, port: address.port })
+      ? connect({ host: address.host, port: address.port, noDelay: true }) // a frame goes out at once, not after Nagle's wait
       : connect({ path: address.path });
     let timer: NodeJS.Timeout | undefined;
     const settle = () => {

@@ -208,7 +208,8 @@ async function discardStaging(staging: string, temp: string): Promise<void> {
 /** Creates a server (unref'd if asked) and listens; on success the persistent error handler is attached at once. */
 function bind(target: NetListenOptions, onConnection: (s: Socket) => void, onError: (e: Error) => void, unref: boolean): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(onConnection);
+    // TCP_NODELAY on every accepted TCP socket: a frame goes out at once, not after Nagle's wait for an ack.
+    const server = createServer({ noDelay: true }, onConnection);
     if (unref) server.unref();
     const failed = (err: Error) => {
       server.off('listening', listening);
