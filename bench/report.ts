@@ -1,6 +1,6 @@
 // What `npm run bench` makes of its measurements: medians and spreads per scenario and system,
 // the tables printed on stdout, and bench/results/latest.json (whose shape other tools read).
-import { BULK_OF, SCENARIOS, type Runner, type ScenarioId, type SystemId } from './lib/runner.js';
+import { BULK_OF, SCENARIOS, UNIX_OF, type Runner, type ScenarioId, type SystemId } from './lib/runner.js';
 import { median, spread } from './lib/stats.js';
 
 /** One run of one runner in one round. */
@@ -55,6 +55,12 @@ export interface LatestJson {
      * figure here over its figure there (the same direction: <1 means the loop is slower).
      */
     hostbus_vs_bulk?: { scenario: ScenarioId; ratio: number };
+    /**
+     * The tcp:// scenarios only (`UNIX_OF`), when the run also measured the Unix-socket scenario:
+     * hostbus's figure here over its figure there, as they are (not turned by direction: for µs
+     * >1 means TCP is slower, for msg/s <1 does), with issue 15's target if it sets one.
+     */
+    hostbus_vs_unix?: { scenario: ScenarioId; ratio: number; target?: { atLeast?: number; atMost?: number }; met?: boolean };
   }[];
   date: string;
   quick: boolean;
@@ -108,6 +114,21 @@ export function vsBulk(s: ScenarioSummary, summaries: ScenarioSummary[]): { scen
   const b = summaries.find((x) => x.id === bulk)?.cells.get(HOSTBUS)?.median;
   if (bulk === undefined || h === undefined || b === undefined || h <= 0 || b <= 0) return undefined;
   return { scenario: bulk, ratio: s.higherIsBetter ? h / b : b / h };
+}
+
+/**
+ * hostbus's tcp:// figure over its Unix-socket figure of the same run (`UNIX_OF`), as they are
+ * (tcp / unix, whatever the direction); undefined if either is missing.
+ */
+export function vsUnix(s: ScenarioSummary, summaries: ScenarioSummary[]): { scenario: ScenarioId; ratio: number; target?: { atLeast?: number; atMost?: number }; met?: boolean } | undefined {
+  const of = UNIX_OF[s.id];
+  const t = s.cells.get(HOSTBUS)?.median;
+  const u = of && summaries.find((x) => x.id === of.scenario)?.cells.get(HOSTBUS)?.median;
+  if (of === undefined || t === undefined || u === undefined || t <= 0 || u <= 0) return undefined;
+  const ratio = t / u;
+  if (!of.target) return { scenario: of.scenario, ratio };
+  const { atLeast, atMost } = of.target;
+  return { scenario: of.scenario, ratio, target: of.target, met: (atLeast === undefined || ratio >= atLeast) && (atMost === undefined || ratio <= atMost) };
 }
 
 // ---- formatting -------------------------------------------------------------------------------
@@ -221,6 +242,47 @@ export function loopTable(summaries: ScenarioSummary[]): string {
   ].join('\n');
 }
 
+/**
+ * The tcp:// scenarios of issue 15 (`UNIX_OF`): hostbus's figure over TCP with an authkey beside
+ * hostbus's figure of the same scenario over the Unix socket in the same run, the ratio of the
+ * medians tcp / unix, the ratio of each round (the two ran next to each other in each round), and
+ * the target. Empty when the run measured none of them.
+ */
+export function unixTable(summaries: ScenarioSummary[]): string {
+  const rows: string[][] = [];
+  for (const s of summaries) {
+    const of = UNIX_OF[s.id];
+    const t = s.cells.get(HOSTBUS);
+    if (of === undefined || !t) continue;
+    const u = summaries.find((x) => x.id === of.scenario)?.cells.get(HOSTBUS);
+    const vs = vsUnix(s, summaries);
+    const perRound = u && u.rounds.length === t.rounds.length ? t.rounds.map((x, i) => (x / u.rounds[i]!).toFixed(2)).join(' ') : '—';
+    const target = of.target?.atLeast !== undefined ? `≥ ${of.target.atLeast.toFixed(2)}` : of.target?.atMost !== undefined ? `≤ ${of.target.atMost.toFixed(2)}` : '';
+    rows.push([
+      s.id,
+      s.unit,
+      fmt(t.median, s.unit),
+      `${fmt(t.min, s.unit)}–${fmt(t.max, s.unit)}`,
+      of.scenario,
+      u ? fmt(u.median, s.unit) : '—',
+      u ? `${fmt(u.min, s.unit)}–${fmt(u.max, s.unit)}` : '',
+      ratio(vs?.ratio),
+      perRound,
+      target,
+      vs?.met === undefined ? '' : vs.met ? 'met' : 'not met',
+    ]);
+  }
+  if (rows.length === 0) return '';
+  return [
+    'Over TCP with an authkey against the Unix socket of this run (issue 15): hostbus\'s tcp:// figure,',
+    'hostbus\'s figure of the same scenario on a Unix socket, and tcp / unix as the figures are (for msg/s',
+    '<1 means TCP is slower, for µs >1 does), of the medians and of each round; — : the Unix scenario was',
+    'not run, add it to --only.',
+    '',
+    grid(['scenario', 'unit', 'tcp', 'min–max', 'unix scenario', 'unix', 'min–max', 'tcp/unix', 'per round', 'target', 'met?'], rows, 2),
+  ].join('\n');
+}
+
 /** Details of each measurement (medians over rounds), one line per runner. */
 export function detailLines(samples: Sample[]): string {
   const seen = new Map<Runner, Sample[]>();
@@ -256,6 +318,7 @@ export function toJson(
         if (a !== undefined) adv[system] = Math.round(a * 1000) / 1000;
       }
       const vs = vsBulk(s, summaries);
+      const vu = vsUnix(s, summaries);
       return {
         id: s.id,
         unit: s.unit,
@@ -266,6 +329,7 @@ export function toJson(
         hostbus_advantage: adv,
         details,
         ...(vs ? { hostbus_vs_bulk: { scenario: vs.scenario, ratio: Math.round(vs.ratio * 1000) / 1000 } } : {}),
+        ...(vu ? { hostbus_vs_unix: { ...vu, ratio: Math.round(vu.ratio * 1000) / 1000 } } : {}),
       };
     }),
     date: new Date().toISOString(),

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderSvg } from './chart.js';
 import { SCENARIOS, type Measurement, type Runner, type ScenarioId, type SystemId } from './lib/runner.js';
-import { detailLines, fmt, HOSTBUS, loopTable, summarize, tables, toJson, type Sample, type Skipped } from './report.js';
+import { detailLines, fmt, HOSTBUS, loopTable, summarize, tables, toJson, unixTable, type Sample, type Skipped } from './report.js';
 import { runners } from './systems/index.js';
 
 const ALL_SCENARIOS = Object.keys(SCENARIOS) as ScenarioId[];
@@ -288,6 +288,8 @@ async function main(argv: string[]): Promise<void> {
   console.log(tables(summaries, systems, opts.rounds));
   const loops = loopTable(summaries);
   if (loops) console.log(`\n${loops}`);
+  const overTcp = unixTable(summaries);
+  if (overTcp) console.log(`\n${overTcp}`);
   const details = detailLines(samples);
   if (details) console.log(`\nDetails (median over rounds):\n${details}`);
 

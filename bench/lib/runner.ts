@@ -3,6 +3,7 @@
 /** Every scenario, with its unit and direction (the JSON in bench/results/latest.json keeps these). */
 export const SCENARIOS = {
   'queue-small': { unit: 'msg/s', higherIsBetter: true, about: '1 producer → queue → 1 consumer, ~50-byte JSON messages' },
+  'queue-small-tcp': { unit: 'msg/s', higherIsBetter: true, about: 'queue-small with the hub on tcp://127.0.0.1 behind an authkey, every worker connecting over TCP' },
   'queue-4x4': { unit: 'msg/s', higherIsBetter: true, about: '4 producers → one queue → 4 consumers' },
   'pipe-small': { unit: 'msg/s', higherIsBetter: true, about: 'one end → the other, ~50-byte JSON messages' },
   'queue-4k': { unit: 'MB/s', higherIsBetter: true, about: '4 KiB messages through a queue (or the peer\'s closest)' },
@@ -10,6 +11,12 @@ export const SCENARIOS = {
   'rtt-child-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
   'rtt-hub': { unit: 'µs', higherIsBetter: false, about: 'request/reply p50, pipe between two processes that met through the hub' },
   'rtt-hub-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'rtt-hub-tcp': { unit: 'µs', higherIsBetter: false, about: 'rtt-hub with the hub on tcp://127.0.0.1 behind an authkey (the hub relays the pipe: no direct link on tcp://)' },
+  'rtt-hub-tcp-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'connect-unix': { unit: 'µs', higherIsBetter: false, about: 'p50 of await connect(path) to a hub on a Unix socket without a key (connect + hello), each bus closed after' },
+  'connect-unix-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'connect-auth-tcp': { unit: 'µs', higherIsBetter: false, about: 'p50 of await connect(tcp://127.0.0.1:PORT, { authkey }) (TCP connect + HMAC challenge-response both ways + hello), each bus closed after' },
+  'connect-auth-tcp-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
   'slow-consumer-1m': { unit: 'MiB', higherIsBetter: false, about: 'peak RSS of the largest process, 1M messages, consumer sleeps 1 ms every 1,000' },
   'slow-consumer-3m': { unit: 'MiB', higherIsBetter: false, about: 'the same with 3M messages: does memory grow with N?' },
   'channels-1k': { unit: 'msg/s', higherIsBetter: true, about: '1,000 channels on one connection, each moving messages' },
@@ -36,6 +43,19 @@ export const BULK_OF: Partial<Record<ScenarioId, ScenarioId>> = {
   'queue-get-loop': 'queue-small',
   'queue-iter': 'queue-small',
   'pipe-get-loop': 'pipe-small',
+};
+
+/**
+ * The tcp:// scenarios (issue 15) and the Unix-socket scenario each is the counterpart of, with
+ * issue 15's target for the ratio tcp / unix where it sets one: the report sets hostbus's tcp
+ * figure beside hostbus's Unix-socket figure of the same run.
+ */
+export const UNIX_OF: Partial<Record<ScenarioId, { scenario: ScenarioId; target?: { atLeast?: number; atMost?: number } }>> = {
+  'queue-small-tcp': { scenario: 'queue-small', target: { atLeast: 0.8 } },
+  'rtt-hub-tcp': { scenario: 'rtt-hub', target: { atMost: 1.3 } },
+  'rtt-hub-tcp-p99': { scenario: 'rtt-hub-p99' },
+  'connect-auth-tcp': { scenario: 'connect-unix' },
+  'connect-auth-tcp-p99': { scenario: 'connect-unix-p99' },
 };
 
 /** The systems, keyed as other tools read them. */

@@ -2,6 +2,7 @@
 // measurement through the public API (imported by the package's name, i.e. dist/).
 import type { Runner } from '../../lib/runner.js';
 import { channelsRunners } from './channels.js';
+import { connectRunners } from './connect.js';
 import { lockRunners } from './lock.js';
 import { loopRunners } from './loops.js';
 import { pipeRunners } from './pipe.js';
@@ -14,6 +15,7 @@ export const hostbusRunners: Runner[] = [
   ...queueRunners,
   ...pipeRunners,
   ...rttRunners,
+  ...connectRunners,
   ...slowRunners,
   ...channelsRunners,
   ...loopRunners,

@@ -3,6 +3,7 @@
 // sets up (`process.send` in the worker, `Process.child`'s 'message' events in the runner). The
 // measured traffic never goes over IPC: only "ready", the counts, the clocks and the RSS figures.
 import { connect, spawn, type Bus, type Process } from 'hostbus';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -143,14 +144,19 @@ export class Worker {
 
 /** A hub in its own process, and the runner's connection to it (for making handles). */
 export interface HubHandle {
-  /** The hub's socket path. */
+  /** The hub's socket path, or `tcp://127.0.0.1:PORT` for a hub on TCP. */
   address: string;
+  /** The hub's authkey (a hub on TCP has one, made for this run), else undefined. */
+  authkey: string | undefined;
   /** The runner's connection: handles made from it go to workers by reference. */
   bus: Bus;
   /** RSS of the hub process once it listened, before any client, in KiB. */
   idleRssKiB: number;
-  /** Closes the runner's connection, stops the hub; resolves with its RSS (KiB) and CPU time (s). */
-  stop(): Promise<{ peakRssKiB: number; idleRssKiB: number; cpuSeconds: number }>;
+  /**
+   * Closes the runner's connection, stops the hub; resolves with its RSS (KiB), CPU time (s) and
+   * the connections it refused because they did not prove the authkey.
+   */
+  stop(): Promise<{ peakRssKiB: number; idleRssKiB: number; cpuSeconds: number; authFailures: number }>;
 }
 
 const HUB_MODULE = fileURLToPath(new URL('./hub.js', import.meta.url));
@@ -176,16 +182,27 @@ export class Group {
     return w;
   }
 
-  /** Starts a hub in its own process, listening on a socket in this run's temporary folder. */
-  async hub(): Promise<HubHandle> {
-    const address = join(this.tmp, 'hub.sock');
-    const w = this.start(HUB_MODULE, 'hubMain', [address], 'hub');
+  /**
+   * Starts a hub in its own process, listening on a socket in this run's temporary folder; with
+   * `{ tcp: true }`, on `tcp://127.0.0.1:0` (a free port) behind an authkey made for this run
+   * (16 random bytes, in hex), which the runner's own connection proves. Handles made from that
+   * connection carry the hub's tcp:// address, and `spawn()` gives the workers they go to the key
+   * in their environment (`HOSTBUS_AUTHKEY_HEX`); a worker given the address instead must be
+   * given `authkey` too.
+   */
+  async hub(options: { tcp?: boolean } = {}): Promise<HubHandle> {
+    const authkey = options.tcp ? randomBytes(16).toString('hex') : undefined;
+    const listenAt = options.tcp ? 'tcp://127.0.0.1:0' : join(this.tmp, 'hub.sock');
+    const w = this.start(HUB_MODULE, 'hubMain', authkey === undefined ? [listenAt] : [listenAt, { authkey }], 'hub');
     this.hubWorker = w;
     const ready = await w.next('ready');
-    const bus = await connect(address);
+    const address = options.tcp ? (ready.address as string) : listenAt;
+    if (options.tcp && !/^tcp:\/\/127\.0\.0\.1:[1-9]\d*$/.test(address)) throw new Error(`${this.what}: the hub said it listens at ${address}`);
+    const bus = await connect(address, authkey === undefined ? {} : { authkey });
     this.bus = bus;
     return {
       address,
+      authkey,
       bus,
       idleRssKiB: ready.idleRssKiB as number,
       stop: async () => {
@@ -193,7 +210,12 @@ export class Group {
         w.send({ bench: 'stop' });
         const stats = await w.next('stats');
         await w.joined;
-        return { peakRssKiB: stats.peakRssKiB as number, idleRssKiB: ready.idleRssKiB as number, cpuSeconds: stats.cpuSeconds as number };
+        return {
+          peakRssKiB: stats.peakRssKiB as number,
+          idleRssKiB: ready.idleRssKiB as number,
+          cpuSeconds: stats.cpuSeconds as number,
+          authFailures: stats.authFailures as number,
+        };
       },
     };
   }

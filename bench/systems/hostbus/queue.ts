@@ -8,6 +8,11 @@
 // counting messages and summing their ids, until the queue completes. The window runs from the
 // first message any consumer received to the last one any consumer received (process.hrtime is
 // one monotonic clock for every process of the host).
+//
+// queue-small-tcp (issue 15): queue-small with `{ tcp: true }`: the hub listens on
+// tcp://127.0.0.1:0 behind an authkey made for the run; the queue's handle carries the tcp://
+// address, and spawn() gives each worker the key in its environment, so every worker connects
+// over TCP and proves the key. Checked besides the counts: the hub refused no connection.
 import type { Queue } from 'hostbus';
 import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
 import { BIG_BYTES, bigs, small, type Big, type Msg } from './messages.js';
@@ -41,6 +46,8 @@ export interface Shape {
   consumers: number;
   kind: Kind;
   n: number;
+  /** The hub on tcp://127.0.0.1 behind an authkey (`Group.hub({ tcp: true })`) instead of a Unix socket. */
+  tcp?: boolean;
   /**
    * The workers to start (a compiled module's URL and its exports, called as the producer and
    * consumer above are); default: this module's `producer` and `consumer`.
@@ -50,7 +57,7 @@ export interface Shape {
 
 export async function measure(ctx: RunContext, what: string, s: Shape): Promise<{ seconds: number; details: Record<string, number> }> {
   return new Group(what, ctx.tmp, deadline(ctx.quick)).run(async (g) => {
-    const hub = await g.hub();
+    const hub = await g.hub(s.tcp ? { tcp: true } : {});
     const queue = hub.bus.queue<Msg | Big>('bench', { producers: s.producers });
     const roles = s.roles ?? { module: SELF, producer: 'producer', consumer: 'consumer' };
     const consumers = Array.from({ length: s.consumers }, (_, c) => g.start(roles.module, roles.consumer, [queue], `consumer ${c}`));
@@ -67,6 +74,7 @@ export async function measure(ctx: RunContext, what: string, s: Shape): Promise<
       total.idSum += r.idSum as number;
     }
     checkCount(what, total, s.n, idSumTo(s.n));
+    if (s.tcp && hubStats.authFailures !== 0) throw new Error(`${what}: the hub refused ${hubStats.authFailures} connection(s) for the authkey`);
     const first = Math.min(...results.filter((r) => (r.count as number) > 0).map((r) => r.firstNs as number));
     const last = Math.max(...results.map((r) => r.lastNs as number));
     const seconds = (last - first) / 1e9;
@@ -84,6 +92,7 @@ export async function measure(ctx: RunContext, what: string, s: Shape): Promise<
         producerCpuS: cpu(produced),
         hubCpuS: hubStats.cpuSeconds,
         ...(s.consumers > 1 ? { minPerConsumer: Math.min(...results.map((r) => r.count as number)) } : {}),
+        ...(s.tcp ? { authFailures: hubStats.authFailures } : {}),
       },
     };
   });
@@ -103,6 +112,15 @@ export const queueRunners: Runner[] = [
       const n = N.small(ctx.quick);
       const { seconds, details } = await measure(ctx, 'hostbus queue-small', { producers: 1, consumers: 1, kind: 'small', n });
       return { values: { 'queue-small': n / seconds }, details };
+    },
+  },
+  {
+    system: 'hostbus',
+    scenarios: ['queue-small-tcp'],
+    async run(ctx): Promise<Measurement> {
+      const n = N.small(ctx.quick);
+      const { seconds, details } = await measure(ctx, 'hostbus queue-small-tcp', { producers: 1, consumers: 1, kind: 'small', n, tcp: true });
+      return { values: { 'queue-small-tcp': n / seconds }, details };
     },
   },
   {

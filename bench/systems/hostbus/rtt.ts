@@ -11,7 +11,17 @@
 // each round trip is `t0 = hrtime; await end.send(i); await reply; t1 = hrtime` (`send` resolves
 // when the echo has processed the request), the reply checked to be `i`. 1,000 warm-up round
 // trips, then N timed ones; p50 and p99 (nearest rank) in µs.
-import { connect, Pipe, spawn, type PipeEnd } from 'hostbus';
+//
+// rtt-hub-tcp (issue 15): rtt-hub with the hub on tcp://127.0.0.1:0 behind an authkey made for
+// the run (`Group.hub({ tcp: true })`); the echo and the client get the tcp:// address and the key
+// as arguments and `connect(address, { authkey })`. On tcp:// a named pipe does not go direct
+// (src/channels/bus.ts: direct links are for sockets and pipe names), so the hub relays every
+// frame: two hops a way where rtt-hub has one. Checked besides each reply: the hub refused no
+// connection. Before it runs, `unavailable()` makes a few round trips the same way in the bench's
+// own process: while the TCP sockets of hostbus keep Nagle's algorithm on (no TCP_NODELAY in
+// src/transport), each round trip waits for a delayed ACK (~40 ms on Linux), 21,000 of them take
+// about 15 minutes, over the deadline; the runner is then skipped with that figure as the reason.
+import { connect, formatAddress, Hub, Pipe, spawn, type PipeEnd } from 'hostbus';
 import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
 import { percentiles } from '../../lib/stats.js';
 import { deadline, Group, orphanGuard, tell } from './proc.js';
@@ -88,9 +98,12 @@ export async function rttParent(n: number): Promise<void> {
   await tell({ bench: 'result', ...percentiles(us) });
 }
 
-export async function hubEcho(address: string): Promise<void> {
+/** The options of a worker's `connect()`: the hub's authkey, when it has one. */
+const keyed = (authkey: string | undefined) => (authkey === undefined ? {} : { authkey });
+
+export async function hubEcho(address: string, authkey?: string): Promise<void> {
   orphanGuard();
-  const bus = await connect(address);
+  const bus = await connect(address, keyed(authkey));
   const end = bus.pipe<number>('rtt');
   await tell({ bench: 'ready' });
   await echoUntilEnd(end);
@@ -98,9 +111,9 @@ export async function hubEcho(address: string): Promise<void> {
   await bus.close();
 }
 
-export async function hubClient(address: string, n: number): Promise<void> {
+export async function hubClient(address: string, n: number, authkey?: string): Promise<void> {
   orphanGuard();
-  const bus = await connect(address);
+  const bus = await connect(address, keyed(authkey));
   const us = await roundTrips(bus.pipe<number>('rtt'), WARMUP, n);
   await bus.close();
   await tell({ bench: 'result', ...percentiles(us) });
@@ -109,6 +122,58 @@ export async function hubClient(address: string, n: number): Promise<void> {
 // ---- runners ----------------------------------------------------------------------------------
 
 const count = (ctx: RunContext) => (ctx.quick ? 3_000 : 20_000);
+
+/** rtt-hub (the hub on a Unix socket) or, with `tcp`, rtt-hub-tcp (on tcp://127.0.0.1, behind an authkey). */
+function hubRoundTrips(ctx: RunContext, tcp: boolean): Promise<Measurement> {
+  const n = count(ctx);
+  const what = tcp ? 'hostbus rtt-hub-tcp' : 'hostbus rtt-hub';
+  return new Group(what, ctx.tmp, deadline(ctx.quick)).run(async (g) => {
+    const hub = await g.hub(tcp ? { tcp: true } : {});
+    const echo = g.start(SELF, 'hubEcho', tcp ? [hub.address, hub.authkey] : [hub.address], 'echo');
+    await echo.next('ready');
+    const client = g.start(SELF, 'hubClient', tcp ? [hub.address, n, hub.authkey] : [hub.address, n], 'client');
+    const r = await client.next('result');
+    await g.joinWorkers();
+    const hubStats = await hub.stop();
+    if (tcp && hubStats.authFailures !== 0) throw new Error(`${what}: the hub refused ${hubStats.authFailures} connection(s) for the authkey`);
+    // p99Us: the p99 scenario's figure again, so that it is printed when only the p50 scenario was selected.
+    const details = { n, warmup: WARMUP, meanUs: r.mean as number, maxUs: r.max as number, p99Us: r.p99 as number };
+    return tcp
+      ? { values: { 'rtt-hub-tcp': r.p50 as number, 'rtt-hub-tcp-p99': r.p99 as number }, details: { ...details, authFailures: hubStats.authFailures } }
+      : { values: { 'rtt-hub': r.p50 as number, 'rtt-hub-p99': r.p99 as number }, details };
+  });
+}
+
+/** A p50 round trip over this (ms) is the delayed-ACK stall, not a figure to wait 15 minutes for. */
+const STALL_MS = 20;
+
+/**
+ * The stall check of rtt-hub-tcp: a hub on tcp://127.0.0.1:0 with a key, in this process, two
+ * connections and the pipe between them, 5 warm-up and 10 timed round trips as `roundTrips`
+ * makes them; a reason to skip when their p50 is over STALL_MS.
+ */
+async function tcpStall(): Promise<string | undefined> {
+  const authkey = 'stall-check';
+  const hub = await Hub.listen('tcp://127.0.0.1:0', { authkey });
+  try {
+    const address = formatAddress(hub.address!);
+    const [a, b] = await Promise.all([connect(address, { authkey }), connect(address, { authkey })]);
+    try {
+      const far = b.pipe<number>('stall');
+      const echoed = echoUntilEnd(far).then(() => far.end());
+      const us = await roundTrips(a.pipe<number>('stall'), 5, 10);
+      await echoed;
+      const p50Ms = percentiles(us).p50 / 1e3;
+      if (p50Ms <= STALL_MS) return undefined;
+      return `over tcp:// a pipe round trip took ${p50Ms.toFixed(1)} ms (p50 of 10), the delayed-ACK stall of sockets without TCP_NODELAY (src/transport sets none): ` +
+        `the run (21,000 round trips; 4,000 with --quick) would take ${Math.round((21_000 * p50Ms) / 1e3)} s (${Math.round((4_000 * p50Ms) / 1e3)} s), over its deadline of 300 s (45 s): see docs/benchmarks.md, issue 15`;
+    } finally {
+      await Promise.allSettled([a.close(), b.close()]);
+    }
+  } finally {
+    await hub.close();
+  }
+}
 
 export const rttRunners: Runner[] = [
   {
@@ -130,21 +195,12 @@ export const rttRunners: Runner[] = [
   {
     system: 'hostbus',
     scenarios: ['rtt-hub', 'rtt-hub-p99'],
-    run(ctx): Promise<Measurement> {
-      const n = count(ctx);
-      return new Group('hostbus rtt-hub', ctx.tmp, deadline(ctx.quick)).run(async (g) => {
-        const hub = await g.hub();
-        const echo = g.start(SELF, 'hubEcho', [hub.address], 'echo');
-        await echo.next('ready');
-        const client = g.start(SELF, 'hubClient', [hub.address, n], 'client');
-        const r = await client.next('result');
-        await g.joinWorkers();
-        await hub.stop();
-        return {
-          values: { 'rtt-hub': r.p50 as number, 'rtt-hub-p99': r.p99 as number },
-          details: { n, warmup: WARMUP, meanUs: r.mean as number, maxUs: r.max as number },
-        };
-      });
-    },
+    run: (ctx) => hubRoundTrips(ctx, false),
+  },
+  {
+    system: 'hostbus',
+    scenarios: ['rtt-hub-tcp', 'rtt-hub-tcp-p99'],
+    run: (ctx) => hubRoundTrips(ctx, true),
+    unavailable: tcpStall,
   },
 ];
