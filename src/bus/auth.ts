@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AuthError, InvalidArgumentError } from '../errors.js';
+import { AuthError, InvalidArgumentError, errorFromWire, type WireError } from '../errors.js';
 import type { Handshake, PeerInfo } from './handshake.js';
 
 /** The one digest this version speaks; it is named in every challenge and inside every HMAC. */
@@ -13,6 +13,10 @@ export const MAX_AUTH_LINE = 1024;
 export function authkeyBytes(key: string | Uint8Array): Buffer {
   if (typeof key === 'string' ? key.length === 0 : !(key instanceof Uint8Array) || key.length === 0) {
     throw new InvalidArgumentError('an authkey is a non-empty string or a non-empty Uint8Array (Buffer)');
+  }
+  // A lone surrogate has no UTF-8: two such keys would become the same bytes.
+  if (typeof key === 'string' && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) {
+    throw new InvalidArgumentError('an authkey string must be well-formed Unicode (it has a lone surrogate): give the key as bytes instead');
   }
   return typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
 }
@@ -33,19 +37,25 @@ function proof(key: Buffer, side: 'client' | 'hub', challenge: Buffer): Buffer {
   return createHmac(AUTH_DIGEST, key).update(`hostbus-auth-1 ${AUTH_DIGEST} ${side} `).update(challenge).digest();
 }
 
-/** The same message never fails differently: a guesser learns nothing of why. */
+/** The hub refuses every connection that did not prove the key with this one message: a guesser learns nothing of why. */
 const MISMATCH = 'authentication failed: the authkey did not match. Give both sides the same key (the authkey option, or HOSTBUS_AUTHKEY)';
 
-/** An `auth` frame of the peer, read with JSON.parse; anything else is an AuthError with `otherwise`. */
-function authFrame(line: string, otherwise: string): Record<string, unknown> {
-  if (line.length > MAX_AUTH_LINE) throw new AuthError(`authentication failed: a line of ${line.length} characters before the authkey was proven`);
+/**
+ * An `auth` frame of the peer, read with JSON.parse. From a hub, a session `error` (the hub at a
+ * limit, past its deadline) is that error, as it said it; anything else is an AuthError with
+ * `otherwise`.
+ */
+function authFrame(line: string, otherwise: string, fromHub = false): Record<string, unknown> {
+  if (line.length > MAX_AUTH_LINE) throw new AuthError(otherwise);
   let f: unknown;
   try {
     f = JSON.parse(line);
   } catch {
     f = undefined;
   }
-  if (typeof f !== 'object' || f === null || (f as { t?: unknown }).t !== 'auth') throw new AuthError(otherwise);
+  const t = typeof f === 'object' && f !== null ? (f as { t?: unknown }).t : undefined;
+  if (fromHub && t === 'error' && (f as { c?: unknown }).c === undefined) throw errorFromWire((f as { e?: WireError }).e);
+  if (t !== 'auth') throw new AuthError(otherwise);
   return f as Record<string, unknown>;
 }
 
@@ -60,8 +70,9 @@ function bytesField(v: unknown, n: number, atLeast = false): Buffer | undefined 
  * The hub's side of authentication, before `inner` (the hello): the hub sends a challenge, the
  * client answers it with the HMAC of the key and sends a challenge of its own, the hub checks the
  * answer (in constant time), answers the client's challenge, and only then says hello. Any other
- * frame, a wrong answer: AuthError (the session fails with ERR_AUTH and closes). Lines over
- * {@link MAX_AUTH_LINE} bytes are refused by the wire before they are read (`maxLine`).
+ * frame, a wrong answer, a line over {@link MAX_AUTH_LINE} bytes (refused by the wire as it
+ * arrives, before it is held whole): AuthError, with one message whatever the cause (the session
+ * fails with ERR_AUTH and closes).
  */
 export function hubAuth(key: Buffer, inner: Handshake): Handshake {
   const challenge = randomBytes(CHALLENGE_BYTES);
@@ -69,13 +80,14 @@ export function hubAuth(key: Buffer, inner: Handshake): Handshake {
   let proven = false;
   return {
     maxLine: MAX_AUTH_LINE,
+    refuse: () => new AuthError(MISMATCH),
     begin(w) {
       write = w;
       w(JSON.stringify({ t: 'auth', digest: AUTH_DIGEST, challenge: challenge.toString('base64') }));
     },
     receive(line): PeerInfo | undefined {
       if (proven) return inner.receive(line);
-      const f = authFrame(line, 'authentication failed: this hub asks for an authkey before anything else; connect with the authkey option (or HOSTBUS_AUTHKEY)');
+      const f = authFrame(line, MISMATCH);
       const response = bytesField(f.response, 32);
       const theirs = bytesField(f.challenge, 32, true);
       if (f.digest !== AUTH_DIGEST || !response || !theirs || !timingSafeEqual(response, proof(key, 'client', challenge))) throw new AuthError(MISMATCH);
@@ -105,14 +117,14 @@ export function clientAuth(key: Buffer, inner: Handshake): Handshake {
     receive(line): PeerInfo | undefined {
       if (state === 'proven') return inner.receive(line);
       if (state === 'challenged') {
-        const f = authFrame(line, 'authentication failed: the hub did not ask for the authkey (it has none, or it is not the hub meant): connect without an authkey only to a hub you trust without one');
+        const f = authFrame(line, 'authentication failed: the hub did not ask for the authkey (it has none, or it is not the hub meant): connect without an authkey only to a hub you trust without one', true);
         const theirs = bytesField(f.challenge, 32, true);
         if (f.digest !== AUTH_DIGEST || !theirs) throw new AuthError(`authentication failed: the hub's challenge is not a ${AUTH_DIGEST} challenge of this protocol version: upgrade the older side`);
         state = 'answered';
         write(JSON.stringify({ t: 'auth', digest: AUTH_DIGEST, response: proof(key, 'client', theirs).toString('base64'), challenge: challenge.toString('base64') }));
         return undefined;
       }
-      const f = authFrame(line, MISMATCH);
+      const f = authFrame(line, MISMATCH, true);
       const response = bytesField(f.response, 32);
       if (!response || !timingSafeEqual(response, proof(key, 'hub', challenge))) throw new AuthError(MISMATCH);
       state = 'proven';

@@ -22,6 +22,8 @@ export interface PeerInfo {
 export interface Handshake {
   /** The longest line the peer may send until the handshake is done (default: the wire's maxLine). */
   readonly maxLine?: number;
+  /** The error the session fails with when the wire refuses a line of the peer before the handshake is done (default: the wire's). */
+  refuse?(err: Error): Error;
   /** Writes what this side says first. */
   begin(write: (line: string) => void): void;
   /** A line from the peer: the peer once the handshake is done, undefined while it goes on. Throws a HostbusError to refuse the peer. */

@@ -60,7 +60,7 @@ export class Session implements PortHost {
     this.handshake = options.handshake ?? helloHandshake(options.role, wire.maxLine);
     wire.start({
       line: (line) => this.onLine(line),
-      fault: (err) => this.fail(err),
+      fault: (err) => this.fail(!this.peer && this.handshake.refuse ? this.handshake.refuse(err) : err),
       closed: (err) => this.finish(err),
       flushing: () => this.flushDirty(),
       writable: () => this.onWritable(),
@@ -79,7 +79,9 @@ export class Session implements PortHost {
       this.helloTimer = (options.timerScheduler ?? asyncScheduler).schedule(() => {
         if (this.peer) return;
         options.onLimit?.('helloTimeoutMs');
-        this.fail(new LimitError(`no hello within ${helloMs} ms (helloTimeoutMs): a client must send its hello first`));
+        this.fail(options.role === 'client'
+          ? new TimeoutError(`the hub did not finish its handshake within ${helloMs} ms (helloTimeoutMs): check that the address is a hostbus hub and that it is not overloaded, or give connect() a longer helloTimeoutMs`)
+          : new LimitError(`no hello within ${helloMs} ms (helloTimeoutMs): a client must send its hello first`));
       }, helloMs);
     }
   }

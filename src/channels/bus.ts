@@ -6,7 +6,7 @@ import { dialHub } from '../bus/dial.js';
 import { authkeyBytes, authkeyFromEnv, clientAuth } from '../bus/auth.js';
 import { helloHandshake } from '../bus/handshake.js';
 import { TCP_KEEPALIVE_MS } from '../bus/keepalive.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { rememberAuthkey } from './authkeys.js';
 import type { Wire } from '../transport/wire.js';
 import { DirectLinks } from './direct.js';
@@ -24,6 +24,9 @@ import { SharedDict } from './dict.js';
 import { SharedList } from './list.js';
 import type { StateOptions } from './state-handle.js';
 
+/** How long `connect()` waits for the hub's handshake by default (ms). */
+const CONNECT_HELLO_TIMEOUT_MS = 5_000;
+
 /** Options of a connection to a hub. */
 export interface BusOptions {
   /**
@@ -32,6 +35,11 @@ export interface BusOptions {
    * environment, if set. With a key, only a hub with the same key is accepted.
    */
   authkey?: string | Uint8Array;
+  /**
+   * How long `connect()` waits for the hub's handshake (its hello, after the authkey if any) in
+   * ms (default 5,000); then it rejects with ERR_TIMEOUT.
+   */
+  helloTimeoutMs?: number;
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number;
   /** Keepalive interval in ms (default 0: off; 15,000 on `tcp://`). */
@@ -99,6 +107,7 @@ export class Bus implements BusLike {
       keepaliveMs: options.keepaliveMs ?? (options.address?.kind === 'tcp' ? TCP_KEEPALIVE_MS : 0),
       ...(this.key ? { handshake: clientAuth(this.key, helloHandshake('client', wire.maxLine)) } : {}),
       onReady: () => this.settleReady(),
+      ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {}),
       onClose: (err?: Error) => {
         onClose(err);
         options.onClose?.(err);
@@ -277,12 +286,16 @@ export class Bus implements BusLike {
  */
 export async function connect(address: string | Address, options: BusOptions = {}): Promise<Bus> {
   const resolved = resolveAddress(address);
+  const { helloTimeoutMs } = options;
+  if (helloTimeoutMs !== undefined && !(Number.isSafeInteger(helloTimeoutMs) && helloTimeoutMs > 0)) {
+    throw new InvalidArgumentError(`helloTimeoutMs is a positive number of milliseconds, got ${String(helloTimeoutMs)}`);
+  }
   const authkey = options.authkey ?? authkeyFromEnv();
   const dial = () => dialHub(resolved, options);
   const wire = await dial();
   let bus: Bus;
   try {
-    bus = new Bus(wire, { ...options, ...(authkey ? { authkey } : {}), address: resolved, dial });
+    bus = new Bus(wire, { helloTimeoutMs: CONNECT_HELLO_TIMEOUT_MS, ...options, ...(authkey ? { authkey } : {}), address: resolved, dial });
   } catch (err) {
     wire.destroy();
     throw err;

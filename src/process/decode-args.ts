@@ -1,4 +1,5 @@
 import { Bus, connect } from '../channels/bus.js';
+import { childAuthkey } from '../channels/authkeys.js';
 import { handleKindNamed, isHandleDescriptor, type HandleDescriptor } from '../channels/handle.js';
 import '../channels/queue.js'; // registers the queue handle kind
 import { InvalidArgumentError } from '../errors.js';
@@ -21,7 +22,8 @@ export async function decodeArgs(json: string, opened: Opened, onHubLost: (addre
   const busFor = (address: string): Promise<Bus> => {
     let bus = opened.buses.get(address);
     if (!bus) {
-      bus = connect(address, { onClose: (err) => { if (err) onHubLost(address, err); } });
+      const authkey = childAuthkey(address);
+      bus = connect(address, { ...(authkey ? { authkey } : {}), onClose: (err) => { if (err) onHubLost(address, err); } });
       opened.buses.set(address, bus);
     }
     return bus;

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { authkeyOf } from '../channels/authkeys.js';
+import { authkeyOf, CHILD_AUTHKEYS } from '../channels/authkeys.js';
 import { fileURLToPath } from 'node:url';
 import { ChildProcessError, InvalidArgumentError } from '../errors.js';
 import { encodeArgs } from './encode-args.js';
@@ -148,15 +148,15 @@ export function spawn(module: string | URL, target: string | Target, args: unkno
 }
 
 /**
- * The child's environment: `base`, and, when its handles are on a hub with an authkey, that key
- * in `HOSTBUS_AUTHKEY_HEX` (so that the child's connections prove it): never on its command line.
+ * The child's environment: `base`, and, when its handles are on hubs with an authkey, each
+ * hub's key by its address in `HOSTBUS_CHILD_AUTHKEYS` (JSON, keys in hex), which the child uses
+ * for those connections only: never on its command line, never for another hub.
  */
 function childEnv(base: NodeJS.ProcessEnv, addresses: Set<string>): NodeJS.ProcessEnv {
-  const keys = new Set<string>();
+  const keys: Record<string, string> = {};
   for (const a of addresses) {
     const key = authkeyOf(a);
-    if (key) keys.add(key.toString('hex'));
+    if (key) keys[a] = key.toString('hex');
   }
-  if (keys.size > 1) throw new InvalidArgumentError('the handles given to spawn() are on hubs with different authkeys: a child has one key; give it handles of one hub');
-  return keys.size === 0 ? base : { ...base, HOSTBUS_AUTHKEY_HEX: [...keys][0]! };
+  return Object.keys(keys).length === 0 ? base : { ...base, [CHILD_AUTHKEYS]: JSON.stringify(keys) };
 }

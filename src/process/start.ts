@@ -2,6 +2,7 @@
  * One line to start: `await using bus = await start()` makes a hub of this process's own on a
  * private address and a bus connected to it, as Python's `with Manager() as m`.
  */
+import { authkeyFromEnv } from '../bus/auth.js';
 import { randomBytes } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -99,7 +100,11 @@ export async function start(options: StartOptions = {}): Promise<StartedBus> {
     }
     const maxLine = options.bus?.maxLine;
     const wire = () => hub.connectMemory(maxLine === undefined ? { tick: true } : { tick: true, maxLine });
-    return new StartedBus(wire(), hub, { ...options.bus, address, dial: async () => wire() });
+    // The hub's key (its option, or the environment's) is the bus's too: its connection proves it like any other.
+    const authkey = options.hub?.authkey ?? authkeyFromEnv();
+    const bus = new StartedBus(wire(), hub, { ...options.bus, ...(authkey ? { authkey } : {}), address, dial: async () => wire() });
+    await bus.ready;
+    return bus;
   } catch (err) {
     await hub.close();
     if (address.kind === 'unix') forget(address.path);

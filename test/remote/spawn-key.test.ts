@@ -1,6 +1,7 @@
 /**
  * A child started by spawn() with handles of a hub behind an authkey gets the key through its
- * environment (HOSTBUS_AUTHKEY_HEX), never on its command line, and connects with it over TCP.
+ * environment (HOSTBUS_CHILD_AUTHKEYS, by the hub's address), never on its command line, and
+ * connects with it over TCP.
  */
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -14,11 +15,12 @@ it('a child gets the key of its handles in its environment, not its command line
   const a = hub.address!;
   const bus = await connect(`tcp://127.0.0.1:${a.kind === 'tcp' ? a.port : 0}`, { authkey: key });
   try {
-    const out = bus.queue<{ argv: string[]; hex: boolean; text: boolean }>('report');
+    const out = bus.queue<{ argv: string[]; keys: string | undefined; text: boolean }>('report');
     const child = spawn(fixtures, 'reportKey', [out], { env: { ...process.env, HOSTBUS_AUTHKEY: undefined } });
     const got = await out.get();
     await child.join();
-    expect(got.hex).toBe(true);
+    // The key, for the address of this hub only.
+    expect(JSON.parse(got.keys!)).toEqual({ [`tcp://127.0.0.1:${a.kind === 'tcp' ? a.port : 0}`]: Buffer.from(key).toString('hex') });
     expect(got.text).toBe(false);
     expect(got.argv.join(' ')).not.toContain(key);
     expect(got.argv.join(' ')).not.toContain(Buffer.from(key).toString('hex'));
