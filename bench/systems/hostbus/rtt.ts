@@ -18,9 +18,9 @@
 // (src/channels/bus.ts: direct links are for sockets and pipe names), so the hub relays every
 // frame: two hops a way where rtt-hub has one. Checked besides each reply: the hub refused no
 // connection. Before it runs, `unavailable()` makes a few round trips the same way in the bench's
-// own process: while the TCP sockets of hostbus keep Nagle's algorithm on (no TCP_NODELAY in
-// src/transport), each round trip waits for a delayed ACK (~40 ms on Linux), 21,000 of them take
-// about 15 minutes, over the deadline; the runner is then skipped with that figure as the reason.
+// own process: should the TCP sockets of hostbus lose TCP_NODELAY (src/transport sets it), each
+// round trip would wait for a delayed ACK (~40 ms on Linux), 21,000 of them about 15 minutes, over
+// the deadline; the runner is then skipped with that figure as the reason.
 import { connect, formatAddress, Hub, Pipe, spawn, type PipeEnd } from 'hostbus';
 import type { Measurement, RunContext, Runner } from '../../lib/runner.js';
 import { percentiles } from '../../lib/stats.js';
@@ -165,7 +165,7 @@ async function tcpStall(): Promise<string | undefined> {
       await echoed;
       const p50Ms = percentiles(us).p50 / 1e3;
       if (p50Ms <= STALL_MS) return undefined;
-      return `over tcp:// a pipe round trip took ${p50Ms.toFixed(1)} ms (p50 of 10), the delayed-ACK stall of sockets without TCP_NODELAY (src/transport sets none): ` +
+      return `over tcp:// a pipe round trip took ${p50Ms.toFixed(1)} ms (p50 of 10), the delayed-ACK stall of sockets without TCP_NODELAY (src/transport sets it: has that changed?): ` +
         `the run (21,000 round trips; 4,000 with --quick) would take ${Math.round((21_000 * p50Ms) / 1e3)} s (${Math.round((4_000 * p50Ms) / 1e3)} s), over its deadline of 300 s (45 s): see docs/benchmarks.md, issue 15`;
     } finally {
       await Promise.allSettled([a.close(), b.close()]);
