@@ -13,6 +13,7 @@ export const SCENARIOS = {
   'rtt-hub-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
   'rtt-hub-tcp': { unit: 'µs', higherIsBetter: false, about: 'rtt-hub with the hub on tcp://127.0.0.1 behind an authkey (the hub relays the pipe: no direct link on tcp://)' },
   'rtt-hub-tcp-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
+  'rtt-hub-relay': { unit: 'µs', higherIsBetter: false, about: 'rtt-hub with the pipe relayed by the hub ({ direct: false }) on the Unix socket: the path rtt-hub-tcp takes' },
   'connect-unix': { unit: 'µs', higherIsBetter: false, about: 'p50 of await connect(path) to a hub on a Unix socket without a key (connect + hello), each bus closed after' },
   'connect-unix-p99': { unit: 'µs', higherIsBetter: false, about: 'same, p99' },
   'connect-auth-tcp': { unit: 'µs', higherIsBetter: false, about: 'p50 of await connect(tcp://127.0.0.1:PORT, { authkey }) (TCP connect + HMAC challenge-response both ways + hello), each bus closed after' },

@@ -99,22 +99,22 @@ export async function rttParent(n: number): Promise<void> {
 }
 
 /** The options of a worker's `connect()`: the hub's authkey, when it has one. */
-const keyed = (authkey: string | undefined) => (authkey === undefined ? {} : { authkey });
+const keyed = (authkey: string | null | undefined) => (authkey == null ? {} : { authkey }); // null: JSON's undefined
 
-export async function hubEcho(address: string, authkey?: string): Promise<void> {
+export async function hubEcho(address: string, authkey?: string | null, relay = false): Promise<void> {
   orphanGuard();
   const bus = await connect(address, keyed(authkey));
-  const end = bus.pipe<number>('rtt');
+  const end = bus.pipe<number>('rtt', relay ? { direct: false } : {});
   await tell({ bench: 'ready' });
   await echoUntilEnd(end);
   await end.end();
   await bus.close();
 }
 
-export async function hubClient(address: string, n: number, authkey?: string): Promise<void> {
+export async function hubClient(address: string, n: number, authkey?: string | null, relay = false): Promise<void> {
   orphanGuard();
   const bus = await connect(address, keyed(authkey));
-  const us = await roundTrips(bus.pipe<number>('rtt'), WARMUP, n);
+  const us = await roundTrips(bus.pipe<number>('rtt', relay ? { direct: false } : {}), WARMUP, n);
   await bus.close();
   await tell({ bench: 'result', ...percentiles(us) });
 }
@@ -202,5 +202,24 @@ export const rttRunners: Runner[] = [
     scenarios: ['rtt-hub-tcp', 'rtt-hub-tcp-p99'],
     run: (ctx) => hubRoundTrips(ctx, true),
     unavailable: tcpStall,
+  },
+  {
+    // rtt-hub-relay: rtt-hub on the Unix socket with the pipe relayed by the hub ({ direct: false }),
+    // the path a pipe takes over tcp://: so that rtt-hub-tcp can be read against both.
+    system: 'hostbus',
+    scenarios: ['rtt-hub-relay'],
+    run(ctx): Promise<Measurement> {
+      const n = count(ctx);
+      return new Group('hostbus rtt-hub-relay', ctx.tmp, deadline(ctx.quick)).run(async (g) => {
+        const hub = await g.hub();
+        const echo = g.start(SELF, 'hubEcho', [hub.address, null, true], 'echo');
+        await echo.next('ready');
+        const client = g.start(SELF, 'hubClient', [hub.address, n, null, true], 'client');
+        const r = await client.next('result');
+        await g.joinWorkers();
+        await hub.stop();
+        return { values: { 'rtt-hub-relay': r.p50 as number }, details: { n, warmup: WARMUP, meanUs: r.mean as number, maxUs: r.max as number, p99Us: r.p99 as number } };
+      });
+    },
   },
 ];
