@@ -32,7 +32,7 @@ export interface AnswerBudget {
 }
 
 /** `{"id":N,"op":"NAME"}` as hostbus writes it (NAME with no escapes), read without JSON.parse; undefined for any other form. */
-const REQUEST_HEADER = /^\{"id":(\d{1,15}),"op":"([^"\\\x00-\x1f]{1,64})"\}$/;
+const REQUEST_HEADER = /^\{"id":(0|[1-9]\d{0,14}),"op":"([^"\\\x00-\x1f]{1,64})"\}$/;
 
 function requestHeader(header: string): { id: number; op: string } | undefined {
   const m = REQUEST_HEADER.exec(header);

@@ -11,7 +11,7 @@ const ANSWER_WINDOW = 1024;
 function answerHeader(header: string): { re: number } | undefined {
   if (header.length > 22 || !header.startsWith('{"re":') || header.charCodeAt(header.length - 1) !== 125) return undefined;
   const digits = header.slice(6, -1);
-  return /^\d{1,15}$/.test(digits) ? { re: Number(digits) } : undefined;
+  return /^(?:0|[1-9]\d{0,14})$/.test(digits) ? { re: Number(digits) } : undefined;
 }
 
 interface Pending {
