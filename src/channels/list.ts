@@ -1,6 +1,6 @@
-import type { Observable } from 'rxjs';
 import { registerHandleKind, type BusLike } from './handle.js';
-import { creationOptions, descriptorOptions, StateHandle, type StateOptions, type UpdateOptions, type WriteOptions } from './state-handle.js';
+import { ItemsHandle } from './items-handle.js';
+import { creationOptions, descriptorOptions, type StateOptions, type WriteOptions } from './state-handle.js';
 
 /**
  * A list held by the hub, as a `multiprocessing.Manager().list()`, across processes: JSON values.
@@ -9,19 +9,9 @@ import { creationOptions, descriptorOptions, StateHandle, type StateOptions, typ
  * items), kept until the hub stops. Every operation is atomic at the hub and resolves once
  * applied; operations not awaited are applied in the order made.
  */
-export class SharedList<T = unknown> extends StateHandle {
+export class SharedList<T = unknown> extends ItemsHandle<T> {
   constructor(bus: BusLike, name: string, initial?: readonly T[], options: StateOptions = {}) {
     super(bus, 'list', name, creationOptions({ init: initial }, options));
-  }
-
-  /** The item at `index` (Python's `l[i]`). */
-  get(index: number): Promise<T> {
-    return this.value<T>('get', { index });
-  }
-
-  /** Sets the item at `index` (Python's `l[i] = x`). */
-  set(index: number, value: T, options?: WriteOptions): Promise<void> {
-    return this.write('set', { index, value }, options);
   }
 
   /** Adds `value` at the end. */
@@ -69,33 +59,9 @@ export class SharedList<T = unknown> extends StateHandle {
     return this.write('sort', { reverse: sortOptions?.reverse ?? false }, options);
   }
 
-  /** How many items (Python's `len(l)`). */
-  length(): Promise<number> {
-    return this.value<number>('len');
-  }
-
-  /** Every item (Python's `l[:]`). */
-  toArray(): Promise<T[]> {
-    return this.value<T[]>('all');
-  }
-
-  /** Every item and the revision they are at. */
-  snapshot(): Promise<{ value: T[]; revision: number }> {
-    return this.ask('all').then((a) => ({ value: a.value as T[], revision: a.revision }));
-  }
-
   /** Removes every item. */
   clear(options?: WriteOptions): Promise<void> {
     return this.write('clear', null, options);
-  }
-
-  /** Reads the item at `index`, computes `fn(item)` here, sets it if the list did not change in between, else again. */
-  update(index: number, fn: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T> {
-    return this.retry(() => this.ask('get', { index }), (a) => fn(a.value as T), (next, w) => this.set(index, next, w), options);
-  }
-  /** `update` as an Observable (with a synchronous `fn`, and no promise): emits what it set, then completes. */
-  update$(index: number, fn: (current: T) => T, options?: UpdateOptions): Observable<T> {
-    return this.retry$(['get', { index }], (v) => fn(v as T), (value) => ['set', { index, value }], options);
   }
 }
 

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, LimitError } from '../../errors.js';
 import { describe } from '../frames.js';
-import { indexArg, jsonChars, listArg, listChars, need, numberArg, sliceArgs, unknownOp } from './state-args.js';
-import { stateKind, type Args, type Content, type Plan } from './state-resource.js';
+import { ItemsContent } from './items-content.js';
+import { indexArg, jsonChars, listArg, need, numberArg, sliceArgs, unknownOp } from './state-args.js';
+import { stateKind, type Args, type Plan } from './state-resource.js';
 import { checkTyped, isNumeric, zeroOf, type Typecode } from './typecodes.js';
 
 /**
@@ -31,36 +32,15 @@ export const arrayKind = stateKind({
   },
 });
 
-class ArrayContent implements Content {
-  chars: number;
-
-  constructor(private readonly items: unknown[], private readonly type: Typecode | undefined) {
-    this.chars = listChars(items);
+class ArrayContent extends ItemsContent {
+  constructor(items: unknown[], private readonly type: Typecode | undefined) {
+    super(items, 'an array');
   }
 
-  get entries(): number {
-    return this.items.length;
-  }
-
-  snapshot(): unknown {
-    return this.items;
-  }
-
-  read(op: string, args: Args): { value: unknown } | undefined {
-    switch (op) {
-      case 'get':
-        return { value: this.items[this.index(args, op)] };
-      case 'len':
-        return { value: this.items.length };
-      case 'slice': {
-        const [start, end] = sliceArgs(args, op, this.items.length);
-        return { value: this.items.slice(start, end) };
-      }
-      case 'all':
-        return { value: this.items };
-      default:
-        return undefined;
-    }
+  override read(op: string, args: Args): { value: unknown } | undefined {
+    if (op !== 'slice') return super.read(op, args);
+    const [start, end] = sliceArgs(args, op, this.items.length);
+    return { value: this.items.slice(start, end) };
   }
 
   plan(op: string, args: Args): Plan {
@@ -92,10 +72,6 @@ class ArrayContent implements Content {
       default:
         throw unknownOp('array', op, 'get, set, add, len, slice, setSlice and all');
     }
-  }
-
-  private index(args: Args, op: string): number {
-    return indexArg(args, 'index', op, this.items.length, 'an array');
   }
 
   /** Puts `values` at `start` on. */

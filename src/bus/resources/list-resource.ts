@@ -1,8 +1,9 @@
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { describe } from '../frames.js';
 import { compareJson, equalJson } from './json-values.js';
-import { indexArg, jsonChars, listArg, listChars, need, sliceArgs, unknownOp } from './state-args.js';
-import { stateKind, type Args, type Content, type Plan } from './state-resource.js';
+import { ItemsContent } from './items-content.js';
+import { jsonChars, listArg, listChars, need, sliceArgs, unknownOp } from './state-args.js';
+import { stateKind, type Args, type Plan } from './state-resource.js';
 
 /**
  * The list kind (a Manager's `list`): JSON values. Reads: `get {index}`, `len`, `all`, `index
@@ -22,29 +23,13 @@ export const listKind = stateKind({
   empty: () => new ListContent([]),
 });
 
-class ListContent implements Content {
-  chars: number;
-
-  constructor(private items: unknown[]) {
-    this.chars = listChars(items);
+class ListContent extends ItemsContent {
+  constructor(items: unknown[]) {
+    super(items, 'the list');
   }
 
-  get entries(): number {
-    return this.items.length;
-  }
-
-  snapshot(): unknown {
-    return this.items;
-  }
-
-  read(op: string, args: Args): { value: unknown } | undefined {
+  override read(op: string, args: Args): { value: unknown } | undefined {
     switch (op) {
-      case 'get':
-        return { value: this.items[this.index(args, op)] };
-      case 'len':
-        return { value: this.items.length };
-      case 'all':
-        return { value: this.items };
       case 'index': {
         const v = need(args, 'value', op);
         const [start, end] = sliceArgs(args, op, this.items.length);
@@ -56,7 +41,7 @@ class ListContent implements Content {
         return { value: this.items.reduce<number>((n, item) => (equalJson(item, v) ? n + 1 : n), 0) };
       }
       default:
-        return undefined;
+        return super.read(op, args);
     }
   }
 
@@ -109,10 +94,6 @@ class ListContent implements Content {
       default:
         throw unknownOp('list', op, 'get, len, all, index, count, set, append, extend, insert, pop, remove, reverse, sort and clear');
     }
-  }
-
-  private index(args: Args, op: string): number {
-    return indexArg(args, 'index', op, this.items.length, 'the list');
   }
 
   private remove(i: number, result: unknown, change: Plan['change']): Plan {
