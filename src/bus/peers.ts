@@ -9,23 +9,40 @@ import { connectDirect, listenDirect } from '../transport/direct-socket.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Port } from './port.js';
+import { ConnectionLostError } from '../errors.js';
+import { clientAuth, hubAuth } from './auth.js';
+import { helloHandshake } from './handshake.js';
 import { Session, type OpenRequest, type SessionOptions } from './session.js';
 
 /** Options of a peer session. */
 export interface PeerOptions {
   /** Largest frame in bytes, each way (default 1 MiB). */
   maxLine?: number | undefined;
+  /** Keepalive interval in ms (default 0: off). */
+  keepaliveMs?: number | undefined;
   /** Called with each channel the other end opens; without it, opens are refused. */
   accept?: SessionOptions['accept'];
   /** Called once when the session is over. */
   onClose?: SessionOptions['onClose'];
 }
 
-/** A peer session over `socket`, which it then owns. */
-export function peerSession(socket: Socket, options: PeerOptions = {}): Session {
-  const { maxLine, accept, onClose } = options;
-  return new Session(new SocketWire(socket, maxLine === undefined ? {} : { maxLine }), {
+/** The key both ends of a peer session prove, and which of the two challenges first. */
+interface PeerAuth {
+  key: Buffer;
+  side: 'challenger' | 'answerer';
+}
+
+/** A peer session over `socket`, which it then owns; with `auth`, the key is proven both ways before `hello`. */
+export function peerSession(socket: Socket, options: PeerOptions & { auth?: PeerAuth; helloTimeoutMs?: number; onReady?: () => void } = {}): Session {
+  const { maxLine, keepaliveMs, accept, onClose, auth, helloTimeoutMs, onReady } = options;
+  const wire = new SocketWire(socket, maxLine === undefined ? {} : { maxLine });
+  const hello = helloHandshake('peer', wire.maxLine);
+  return new Session(wire, {
     role: 'peer',
+    ...(auth ? { handshake: auth.side === 'challenger' ? hubAuth(auth.key, hello) : clientAuth(auth.key, hello) } : {}),
+    ...(keepaliveMs ? { keepaliveMs } : {}),
+    ...(helloTimeoutMs !== undefined ? { helloTimeoutMs } : {}),
+    ...(onReady ? { onReady } : {}),
     ...(accept ? { accept } : {}),
     ...(onClose ? { onClose } : {}),
   });
@@ -52,26 +69,54 @@ export interface PeerListener {
 }
 
 /**
- * Listens at a fresh address only this user can reach (see `listenDirect`); every connection
- * becomes a peer session handed to `onSession`, whose channels go to `accept` with it.
+ * Listens at a fresh address (see `listenDirect`): a socket only this user can reach, or a TCP
+ * port at `host`. With `key`, every session on it must prove the key both ways (this side
+ * challenges first) before anything else. Every connection becomes a peer session handed to
+ * `onSession`, whose channels go to `accept` with it.
  */
 export async function listenPeers(options: {
   maxLine?: number | undefined;
+  key?: Buffer | undefined;
+  host?: string | undefined;
+  keepaliveMs?: number | undefined;
   onSession: (session: Session) => void;
   accept: (session: Session, port: Port, open: OpenRequest) => void;
   onClose: (session: Session) => void;
 }): Promise<PeerListener> {
+  const { key } = options;
   return listenDirect((socket) => {
     const session: Session = peerSession(socket, {
       maxLine: options.maxLine,
+      keepaliveMs: options.keepaliveMs,
+      ...(key ? { auth: { key, side: 'challenger' } } : {}),
       accept: (port, open) => options.accept(session, port, open),
       onClose: () => options.onClose(session),
     });
     options.onSession(session);
-  });
+  }, options.host);
 }
 
-/** Connects to a peer's {@link PeerListener} address: resolves with the session, rejects with the socket's error. */
-export async function connectPeer(address: string, options: PeerOptions = {}): Promise<Session> {
-  return peerSession(await connectDirect(address), options);
+/**
+ * Connects to a peer's {@link PeerListener} address and resolves with the session once the
+ * peer's handshake is done, all within `timeoutMs`. With `key`, the key is proven both ways
+ * first (this side answers the peer's challenge, and sends nothing before it); a `tcp://`
+ * address is refused without a key. Rejects with the socket's error, the session's (ERR_AUTH,
+ * ERR_LIMIT at the deadline...) or a TimeoutError; the session, if one was made, is closed then.
+ */
+export async function connectPeer(address: string, options: PeerOptions & { key?: Buffer | undefined; timeoutMs: number }): Promise<Session> {
+  const { key, timeoutMs } = options;
+  const started = Date.now();
+  const socket = await connectDirect(address, { tcp: key !== undefined, timeoutMs });
+  return new Promise<Session>((resolve, reject) => {
+    const session: Session = peerSession(socket, {
+      ...options,
+      ...(key ? { auth: { key, side: 'answerer' } } : {}),
+      helloTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+      onReady: () => resolve(session),
+      onClose: (err) => {
+        reject(err ?? new ConnectionLostError('the peer closed the connection during its handshake'));
+        options.onClose?.(err);
+      },
+    });
+  });
 }

@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Port, PortHandler } from '../bus/port.js';
 import { Session } from '../bus/session.js';
-import { formatAddress, resolveAddress, type Address } from '../transport/address.js';
+import { formatAddress, isLoopbackIp, resolveAddress, unmapIp, type Address } from '../transport/address.js';
 import { dialHub } from '../bus/dial.js';
 import { authkeyBytes, authkeyFromEnv, clientAuth } from '../bus/auth.js';
 import { helloHandshake } from '../bus/handshake.js';
@@ -9,7 +9,7 @@ import { TCP_KEEPALIVE_MS } from '../bus/keepalive.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { rememberAuthkey } from './authkeys.js';
 import type { Wire } from '../transport/wire.js';
-import { DirectLinks } from './direct.js';
+import { DirectLinks, type DirectAuth } from './direct.js';
 import { registerHandleKind, type BusLike, type Drainable, type HandleDescriptor } from './handle.js';
 import { PipeEnd, type PipeOptions } from './pipe.js';
 import { Queue, type QueueOptions } from './queue.js';
@@ -88,12 +88,21 @@ export class Bus implements BusLike {
       settle(err);
     });
     if (this.key && options.address) rememberAuthkey(this.addressSpec(), this.key);
-    // Made now (its listener only on first use), so that bad direct options fail connect() itself.
-    if (options.address && options.address.kind !== 'tcp') this.links = this.directLinks();
+    // Direct links prove the hub's key; over TCP, one may listen where this process reaches the hub from.
+    const local = options.address?.kind === 'tcp' && wire.localAddress ? unmapIp(wire.localAddress) : undefined;
+    this.loopback = local !== undefined && isLoopbackIp(local);
+    if (this.key) this.auth = { key: this.key, tcpHost: local, keepaliveMs: options.keepaliveMs ?? TCP_KEEPALIVE_MS };
+    // Made now (its listeners only on first use), so that bad direct options fail connect() itself.
+    if (options.address) this.links = this.directLinks();
   }
 
+  /** What this bus's direct links prove, and where a TCP one listens: with a key only. */
+  private readonly auth: DirectAuth | undefined;
+  /** This bus reaches a `tcp://` hub over loopback: its direct pipes offer TCP by default. */
+  private readonly loopback: boolean;
+
   private directLinks(): DirectLinks {
-    return new DirectLinks({ timeoutMs: this.options.directTimeoutMs, maxPending: this.options.directMaxPending, maxLine: this.options.maxLine });
+    return new DirectLinks({ timeoutMs: this.options.directTimeoutMs, maxPending: this.options.directMaxPending, maxLine: this.options.maxLine, auth: this.auth });
   }
 
   /**
@@ -208,15 +217,16 @@ export class Bus implements BusLike {
 
   /**
    * An end of the pipe called `name`: the first two to open it are its two ends. Over a socket
-   * the two ends meet through the hub, then talk over a connection of their own (see
-   * `PipeOptions.direct`); in memory, or with `{ direct: false }`, the hub relays.
+   * the two ends meet through the hub, then talk over a connection of their own where they can
+   * reach each other, else through the hub (see `PipeOptions.direct`); in memory, or with
+   * `{ direct: false }`, the hub relays.
    */
   pipe<T>(name: string, options?: PipeOptions): PipeEnd<T> {
     const end = new PipeEnd<T>(`pipe '${name}'`, options);
     const address = this.options.address;
-    if (address && address.kind !== 'tcp' && options?.direct !== false) {
+    if (address && options?.direct !== false) {
       this.links ??= this.directLinks();
-      this.links.meet(this, name, end as PipeEnd<unknown>);
+      this.links.meet(this, name, end as PipeEnd<unknown>, options?.direct === true || this.loopback);
     } else {
       end.attach(this.open('pipe', name, 'end', undefined, end.handler));
     }

@@ -36,11 +36,20 @@ function closedBeforePeer(end: PipeEnd<unknown>): ClosedError {
   return new ClosedError(`${end.label} was closed by this side before its peer connected`);
 }
 
+/** The key of a bus's hub, which every direct link of that bus proves both ways, and where a TCP listener may go. */
+export interface DirectAuth {
+  key: Buffer;
+  /** The IP address this process reaches the hub from: where a TCP listener listens, if an end offers one. */
+  tcpHost?: string | undefined;
+  /** Keepalive interval of TCP links (ms). */
+  keepaliveMs: number;
+}
+
 /** What the hub says in `opened` when it pairs two ends that both offered a direct address. */
 interface DirectInfo {
   token: string;
   accept?: boolean;
-  connect?: string;
+  connect?: string | string[];
 }
 
 interface Waiting {
@@ -75,7 +84,8 @@ interface Pending {
  * has not become a channel within `timeoutMs` is cut. A connection carries one channel.
  */
 export class DirectLinks {
-  private listener: Promise<PeerListener> | undefined;
+  /** This bus's listeners, made on first use: its private socket, and a TCP port. */
+  private readonly listeners = new Map<'local' | 'tcp', Promise<PeerListener>>();
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessions = new Set<Session>();
   /**
@@ -89,25 +99,30 @@ export class DirectLinks {
   private readonly timeoutMs: number;
   private readonly maxPending: number;
   private readonly maxLine: number | undefined;
+  private readonly auth: DirectAuth | undefined;
 
   /**
-   * `timeoutMs`: how long an end told to accept waits for its peer, and a connection to the
-   * listener may take to become a channel (default 10,000). `maxPending`: most connections to
-   * the listener held at once that are no channel yet (default 64). `maxLine`: the bus's frame
-   * limit, which its direct links keep. Throws InvalidArgumentError for a value that is not a
-   * positive integer.
+   * `timeoutMs`: how long an end told to accept waits for its peer, and a connection to a
+   * listener may take to become a channel (default 10,000); an end told to connect tries the
+   * addresses it was given for at most half of it, then falls back to the hub. `maxPending`: most
+   * connections to the listeners held at once that are no channel yet (default 64). `maxLine`:
+   * the bus's frame limit, which its direct links keep. `auth`: the hub's key, which every link
+   * then proves both ways (and without which no `tcp://` peer is reached), and where a TCP
+   * listener goes. Throws InvalidArgumentError for a value that is not a positive integer.
    */
-  constructor(options: { timeoutMs?: number | undefined; maxPending?: number | undefined; maxLine?: number | undefined } = {}) {
+  constructor(options: { timeoutMs?: number | undefined; maxPending?: number | undefined; maxLine?: number | undefined; auth?: DirectAuth | undefined } = {}) {
     this.timeoutMs = positiveInteger('directTimeoutMs', options.timeoutMs, DEFAULT_DIRECT_TIMEOUT_MS, MAX_TIMEOUT_MS);
     this.maxPending = positiveInteger('directMaxPending', options.maxPending, DEFAULT_DIRECT_MAX_PENDING);
     this.maxLine = options.maxLine;
+    this.auth = options.auth;
   }
 
   /**
-   * Opens the named pipe `name` on `bus` with a direct offer, and wires `end` once the hub has
-   * paired it: directly, or relayed by the hub when the other end did not offer.
+   * Opens the named pipe `name` on `bus` with a direct offer (this bus's private socket, and
+   * with `tcp` its TCP listener after it), and wires `end` once the hub has paired it: directly,
+   * or relayed by the hub when the other end did not offer or the two could not connect.
    */
-  meet(bus: BusLike, name: string, end: PipeEnd<unknown>): void {
+  meet(bus: BusLike, name: string, end: PipeEnd<unknown>, tcp = false): void {
     let hubPort: Port | undefined;
     let dropped = false;
     end.cancel = () => {
@@ -122,9 +137,9 @@ export class DirectLinks {
         return undefined;
       }
     };
-    this.address().then((address) => {
+    this.offer(tcp).then((addresses) => {
       if (dropped) return;
-      const port = open({ direct: address }, {
+      const port = open({ direct: addresses.length === 1 ? addresses[0] : addresses }, {
         opened: (info) => {
           const direct = info.direct as DirectInfo | undefined;
           if (!direct) return end.attach(port!);
@@ -136,7 +151,7 @@ export class DirectLinks {
             return;
           }
           if (direct.accept) this.accept(String(direct.token), end, name, port!);
-          else this.connect(String(direct.connect), String(direct.token), end, name, port!);
+          else this.connect([direct.connect ?? []].flat().slice(0, 4).map(String), String(direct.token), end, port!);
         },
         closed: (err) => end.handler.closed?.(err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
       });
@@ -163,24 +178,42 @@ export class DirectLinks {
     this.pending.clear();
     // Forced: a connection that never opened a channel (a stranger) must not hold the close up.
     for (const session of this.sessions) session.close(true);
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) await (await listener.catch(() => undefined))?.close();
+    const listeners = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(listeners.map(async (l) => (await l.catch(() => undefined))?.close()));
   }
 
-  /** Where this bus accepts direct connections: listens on first use. */
-  private address(): Promise<string> {
-    if (this.closed) return Promise.reject(new ClosedError('the bus is closed: connect again'));
-    this.listener ??= listenPeers({
-      maxLine: this.maxLine,
-      onSession: (session) => this.serve(session),
-      accept: (session, port, open) => this.acceptOn(session, port, open),
-      onClose: (session) => {
-        this.sessions.delete(session);
-        this.drop(session);
-      },
-    });
-    return this.listener.then((l) => l.address);
+  /**
+   * The addresses an end offers, in the order to try them: the private socket, then (with `tcp`,
+   * on a bus that has a TCP host) the TCP listener; those that could be made. Rejects when none.
+   */
+  private async offer(tcp: boolean): Promise<string[]> {
+    if (this.closed) throw new ClosedError('the bus is closed: connect again');
+    const kinds = tcp && this.auth?.tcpHost !== undefined ? (['local', 'tcp'] as const) : (['local'] as const);
+    const made = await Promise.allSettled(kinds.map((kind) => this.listener(kind)));
+    const addresses = made.flatMap((r) => (r.status === 'fulfilled' ? [r.value.address] : []));
+    if (addresses.length === 0) throw (made[0] as PromiseRejectedResult).reason;
+    return addresses;
+  }
+
+  /** The listener of `kind`, made on first use; every session on it proves the key, if there is one. */
+  private listener(kind: 'local' | 'tcp'): Promise<PeerListener> {
+    let listener = this.listeners.get(kind);
+    if (!listener) {
+      listener = listenPeers({
+        maxLine: this.maxLine,
+        key: this.auth?.key,
+        ...(kind === 'tcp' ? { host: this.auth?.tcpHost, keepaliveMs: this.auth?.keepaliveMs } : {}),
+        onSession: (session) => this.serve(session),
+        accept: (session, port, open) => this.acceptOn(session, port, open),
+        onClose: (session) => {
+          this.sessions.delete(session);
+          this.drop(session);
+        },
+      });
+      this.listeners.set(kind, listener);
+    }
+    return listener;
   }
 
   private accept(token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
@@ -195,8 +228,8 @@ export class DirectLinks {
       this.waiting.delete(token);
       hubPort.close();
       end.handler.closed?.(new PeerGoneError(
-        `the other end of pipe '${name}' did not connect directly within ${this.timeoutMs} ms: ` +
-          'it may have exited; if the two processes cannot share a socket, open the pipe with { direct: false }',
+        `the other end of pipe '${name}' did not connect within ${this.timeoutMs} ms (directTimeoutMs), ` +
+          'directly or through the hub: it may have exited or be stuck',
       ));
     }, this.timeoutMs);
     this.waiting.set(token, { end, timer, hubPort });
@@ -204,6 +237,24 @@ export class DirectLinks {
       clearTimeout(timer);
       this.waiting.delete(token);
       hubPort.close();
+    };
+    // The peer could not reach this end and fell back to the hub: its first frame there (its
+    // credit) says so, and this end takes the hub channel as its own, from that frame on.
+    let mine = false;
+    const relayed = (): PortHandler => {
+      if (this.waiting.get(token)?.end === end) {
+        this.waiting.delete(token);
+        clearTimeout(timer);
+        end.attach(hubPort);
+        mine = true;
+      }
+      return mine ? end.handler : {};
+    };
+    hubPort.handler = {
+      credit: (n) => relayed().credit?.(n),
+      data: (payload, seq, header) => relayed().data?.(payload, seq, header),
+      ack: (ranges) => relayed().ack?.(ranges),
+      end: (err) => relayed().end?.(err),
     };
   }
 
@@ -265,6 +316,7 @@ export class DirectLinks {
   /** Makes `port` (on `session`, a direct connection) the channel of `end`. */
   private join(end: PipeEnd<unknown>, port: Port, session: Session, hubPort: Port): void {
     this.drop(session);
+    hubPort.handler = {};
     end.onGone = () => {
       session.close();
       hubPort.close();
@@ -272,20 +324,37 @@ export class DirectLinks {
     end.attach(port, true);
   }
 
-  private connect(address: string, token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
+  /**
+   * Connects to the end at the first of `addresses` that takes the connection and its handshake,
+   * all within half of `timeoutMs`, and opens the pipe's channel there with `token`; when none
+   * does, falls back to the hub, which relays the pair from then on (the other end hears it from
+   * this end's first frame there).
+   */
+  private connect(addresses: string[], token: string, end: PipeEnd<unknown>, hubPort: Port): void {
     let dropped = false;
     end.cancel = () => {
       dropped = true;
       hubPort.close();
     };
-    const unreachable = (err: Error) => new PeerGoneError(
-      `could not reach the other end of pipe '${name}' at ${address.replace(/^\0/, '@')} (${err.message}): ` +
-        'if the two processes cannot share a socket, open the pipe with { direct: false }',
-      { cause: err },
-    );
+    const until = Date.now() + Math.max(1, this.timeoutMs >> 1);
     const onClose = (): void => void this.sessions.delete(session);
     let session: Session;
-    connectPeer(address, { maxLine: this.maxLine, onClose }).then((s) => {
+    const reach = async (): Promise<Session> => {
+      let failure: unknown = new PeerGoneError('the other end offered no address');
+      for (const address of addresses) {
+        const timeoutMs = until - Date.now();
+        if (timeoutMs < 1 || dropped || this.closed) break;
+        const tcp = address.startsWith('tcp://');
+        const options = { maxLine: this.maxLine, onClose, key: this.auth?.key, keepaliveMs: tcp ? this.auth?.keepaliveMs : undefined, timeoutMs };
+        try {
+          return await connectPeer(address, options);
+        } catch (err) {
+          failure = err;
+        }
+      }
+      throw failure;
+    };
+    reach().then((s) => {
       session = s;
       if (dropped || this.closed) {
         session.close(true);
@@ -294,11 +363,14 @@ export class DirectLinks {
       }
       this.sessions.add(session);
       this.join(end, session.open('pipe', token, 'end', undefined, end.handler), session, hubPort);
-    }, (err: Error) => {
+    }, () => {
       if (dropped) return;
-      hubPort.close();
-      end.handler.closed?.(this.closed ? closedBeforePeer(end) : unreachable(err));
+      if (this.closed) {
+        hubPort.close();
+        end.handler.closed?.(closedBeforePeer(end));
+        return;
+      }
+      end.attach(hubPort);
     });
   }
-
 }

@@ -16,11 +16,13 @@ export interface PipeOptions {
   /** Most values this end keeps waiting for credit or a full socket (default 65,536). */
   maxBuffer?: number;
   /**
-   * Named pipes over a Unix socket or a Windows named pipe only (not `tcp://`): meet through the
-   * hub, then talk over a connection of their own (default true). A round trip then costs one
-   * hop, not two. With `false` the hub relays
-   * every frame; use it when the two processes cannot reach each other's socket (other users,
-   * other containers). Direct needs both ends to offer it; otherwise the hub relays.
+   * Named pipes: meet through the hub, then talk over a connection of their own where they can
+   * reach each other (a round trip then costs one hop, not two), else through the hub. Each end
+   * offers this process's private socket (same user, same host) and, on a `tcp://` hub reached
+   * over loopback, or with `true` over a network, a TCP port at the address it reaches the hub
+   * from; on a hub with a key, every direct link proves it both ways. The end told to connect
+   * tries those in order for at most half of `directTimeoutMs`, then the pair falls back to the
+   * hub, which relays every frame from then on, as it does for `false` (default: true).
    */
   direct?: boolean;
 }

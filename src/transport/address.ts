@@ -91,6 +91,17 @@ export function resolveAddress(spec: string | Address, env: AddressEnv = current
   throw notAbsolute(spec, 'an absolute path such as /run/hub.sock');
 }
 
+/** An IP address with an IPv4-mapped IPv6 one (`::ffff:127.0.0.1`) as plain IPv4. */
+export function unmapIp(ip: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? ip.slice(7) : ip;
+}
+
+/** True for a loopback IP address: 127.0.0.0/8 (IPv4-mapped too) or `::1`. */
+export function isLoopbackIp(ip: string): boolean {
+  const v4 = unmapIp(ip);
+  return /^127\.\d+\.\d+\.\d+$/.test(v4) || ip === '::1';
+}
+
 /** A printable form of an address, for messages: the path, or `tcp://host:port`. */
 export function formatAddress(a: Address): string {
   if (a.kind !== 'tcp') return a.path;

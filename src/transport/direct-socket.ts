@@ -1,5 +1,7 @@
 /**
- * Sockets for direct links between two processes that met through a hub. POSIX (Linux included):
+ * Sockets for direct links between two processes that met through a hub. Over a TCP hub: a TCP
+ * listener on the address this process reaches the hub from, on a free port, which anyone who
+ * can route to it can reach (the session on it must authenticate). Otherwise, POSIX (Linux included):
  * a Unix socket `d-<pid>-<hex>.sock` in the private per-user folder ({@link privateDir}, mode
  * 0700), the socket itself 0600, so only this user's processes can connect at all. Its file is
  * removed when the listener closes, or when the process exits with it still open; files left by
@@ -11,9 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { chmod, lstat, unlink } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, TimeoutError } from '../errors.js';
 import { ensurePrivateDir, formatAddress, privateDir, resolveAddress } from './address.js';
 import { listen } from './listen.js';
 import { sweepStale } from './stale-sockets.js';
@@ -58,8 +60,12 @@ function untrack(path: string): void {
   if (open.size === 0) process.off('exit', unlinkOpenSync);
 }
 
-/** Listens at a fresh address of this process and hands every accepted socket to `onConnection`. */
-export async function listenDirect(onConnection: (socket: Socket) => void): Promise<DirectListener> {
+/**
+ * Listens at a fresh address of this process and hands every accepted socket to `onConnection`:
+ * on TCP at `host` (an IP address of this machine) when given, else on a private socket.
+ */
+export async function listenDirect(onConnection: (socket: Socket) => void, host?: string): Promise<DirectListener> {
+  if (host !== undefined) return listenTcp(host, onConnection);
   const hex = randomBytes(6).toString('hex');
   if (process.platform === 'win32') {
     const listener = await listen(`direct-${process.pid}-${hex}`, onConnection);
@@ -104,28 +110,54 @@ export async function listenDirect(onConnection: (socket: Socket) => void): Prom
   return { address: path, close: () => (closed ??= close()) };
 }
 
+/** A TCP direct listener at `host`, on a free port: `tcp://host:port` is its address. */
+async function listenTcp(host: string, onConnection: (socket: Socket) => void): Promise<DirectListener> {
+  const server: Server = createServer({ noDelay: true }, onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  const address = formatAddress({ kind: 'tcp', host, port });
+  server.on('error', (err) => process.emitWarning(`hostbus direct listener at ${address}: ${err.message}`, { type: 'HostbusWarning' }));
+  let closed: Promise<void> | undefined;
+  return { address, close: () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve()))) };
+}
+
 /**
- * Connects to an address from {@link listenDirect}. Rejects with the socket's error, or with
- * InvalidArgumentError (or AddressTooLongError) for an address that is neither a path nor a pipe
- * name (nor, on Linux, an abstract name, as earlier versions offered).
+ * Connects to an address from {@link listenDirect}, `tcp://` only when `tcp` is true; gives up
+ * after `timeoutMs` (default: no limit) with a TimeoutError. Rejects with the socket's error, or
+ * with InvalidArgumentError (or AddressTooLongError) for an address that is neither a path nor a
+ * pipe name (nor, on Linux, an abstract name, as earlier versions offered) nor an allowed tcp://.
  */
-export async function connectDirect(address: string): Promise<Socket> {
-  let path: string;
+export async function connectDirect(address: string, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<Socket> {
+  let target: { path: string } | { host: string; port: number; noDelay: true };
   if (address.startsWith(ABSTRACT) && address.length > 1 && process.platform === 'linux') {
-    path = address;
+    target = { path: address };
   } else {
     const resolved = resolveAddress(address);
-    if (resolved.kind === 'tcp') throw new InvalidArgumentError(`a direct address must be a socket path or a pipe name, not ${address}`);
-    path = resolved.path;
+    if (resolved.kind !== 'tcp') target = { path: resolved.path };
+    else if (options.tcp && resolved.port !== 0) target = { host: resolved.host, port: resolved.port, noDelay: true };
+    else throw new InvalidArgumentError(`a direct address here must be a socket path or a pipe name, not ${address}`);
   }
   return new Promise<Socket>((resolve, reject) => {
-    const socket = connect({ path });
+    const socket = connect(target);
     const failed = (err: Error) => {
+      clearTimeout(timer);
       socket.destroy();
       reject(err);
     };
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(
+      () => failed(new TimeoutError(`no connection to ${address} within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
     socket.once('error', failed);
     socket.once('connect', () => {
+      clearTimeout(timer);
       socket.off('error', failed);
       resolve(socket);
     });

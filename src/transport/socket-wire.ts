@@ -86,6 +86,10 @@ export class SocketWire implements Wire {
     this.decoder.limitTo(max);
   }
 
+  get localAddress(): string | undefined {
+    return this.socket.localAddress;
+  }
+
   constructor(private readonly socket: Socket, options: SocketWireOptions = {}) {
     this.maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
     this.scheduler = options.scheduler;

@@ -40,6 +40,8 @@ export interface Wire {
    * pulled at all) until the sink's `writable` runs. Absent: always writable.
    */
   readonly writable?: boolean;
+  /** The IP address of this side of a TCP connection (where it reaches the peer from); absent on other wires. */
+  readonly localAddress?: string | undefined;
 }
 
 /** What a wire reports to its owner. */

@@ -6,7 +6,9 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus } from '../../src/channels/bus.js';
-import { PeerGoneError } from '../../src/errors.js';
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { privateDir } from '../../src/transport/address.js';
 import { RawClient } from '../raw-client.js';
 import { rejection, transports, until, type TestBed } from '../transports.js';
 
@@ -73,21 +75,42 @@ describe('direct named pipes', () => {
     expect(await got).toEqual([1, 2, 3]);
   });
 
-  it('an end told to connect to an address nobody listens at fails with ERR_PEER_GONE and says what to do', async () => {
+  it('an end told to connect to an address nobody listens at falls back to the hub, which relays the pair', async () => {
     const r = await raw();
     r.write(`{"t":"open","c":1,"k":"pipe","n":"nowhere","r":"end","o":{"direct":"/nonexistent/hostbus-test.sock"}}\n`);
     await until(() => pipeStats()?.ends === 1, 'the raw end at the hub');
     const bus = await t.bus();
-    const err = await rejection(firstValueFrom(bus.pipe<string>('nowhere').recv()));
-    expect(err).toBeInstanceOf(PeerGoneError);
-    expect(err.code).toBe('ERR_PEER_GONE');
-    expect(err.message).toContain('/nonexistent/hostbus-test.sock');
-    expect(err.message).toContain('{ direct: false }');
-    // The failed end left the hub; only the raw end holds the name.
-    await until(() => pipeStats()?.ends === 1, 'the failed end to leave the hub');
+    const end = bus.pipe<string>('nowhere');
+    const got = firstValueFrom(end.recv());
+    // The bus's end could not connect: its credit comes through the hub, which relays from then on.
+    await r.line((f) => f.t === 'credit' && f.c === 1);
+    r.write('{"c":1,"d":"relayed"}\n{"t":"credit","c":1,"n":1}\n');
+    expect(await got).toBe('relayed');
+    await end.send('back');
+    expect(await r.line((f) => f.c === 1 && f.d !== undefined)).toMatchObject({ d: 'back' });
+    expect(pipeStats()).toMatchObject({ ends: 2, paired: true, direct: false });
   });
 
-  it('an end told to accept fails with ERR_PEER_GONE when its peer never connects', async () => {
+  it('two buses whose direct link cannot be made talk through the hub instead', async () => {
+    const busA = await t.bus();
+    const a = busA.pipe<number>('fallback');
+    const got = firstValueFrom(a.recv().pipe(toArray()));
+    await until(() => pipeStats()?.ends === 1, 'the first end at the hub');
+    // The first end's listener exists now: remove its socket file, so that nobody can connect.
+    const files = (await readdir(privateDir())).filter((f) => f.startsWith(`d-${process.pid}-`));
+    expect(files).toHaveLength(1);
+    await unlink(join(privateDir(), files[0]!));
+    const busB = await t.bus();
+    const b = busB.pipe<number>('fallback');
+    await b.sendAll([1, 2, 3]);
+    await b.end();
+    expect(await got).toEqual([1, 2, 3]);
+    expect(pipeStats()).toMatchObject({ ends: 2, direct: false });
+    await a.send(4);
+    expect(await b.get()).toBe(4);
+  });
+
+  it('an end told to accept fails with ERR_PEER_GONE when its peer neither connects nor falls back', async () => {
     const bus = await t.bus({ directTimeoutMs: 100 });
     const end = bus.pipe<string>('silent');
     await until(() => pipeStats()?.ends === 1, 'the first end at the hub');
@@ -97,7 +120,19 @@ describe('direct named pipes', () => {
     expect(opened).toMatchObject({ i: { paired: true, direct: { connect: expect.any(String), token: expect.any(String) } } });
     const err = await rejection(firstValueFrom(end.recv()));
     expect(err.code).toBe('ERR_PEER_GONE');
-    expect(err.message).toContain('did not connect directly within 100 ms');
+    expect(err.message).toContain('did not connect within 100 ms (directTimeoutMs)');
+  });
+
+  it('an end that falls back after the other left gets ERR_PEER_GONE from the hub', async () => {
+    const [first, second] = [await raw(), await raw()];
+    first.write('{"t":"open","c":1,"k":"pipe","n":"left","r":"end","o":{"direct":"x"}}\n');
+    await until(() => pipeStats()?.ends === 1, 'the first end at the hub');
+    second.write('{"t":"open","c":1,"k":"pipe","n":"left","r":"end","o":{"direct":"y"}}\n');
+    await Promise.all([first.line((f) => f.t === 'opened'), second.line((f) => f.t === 'opened')]);
+    first.write('{"t":"close","c":1}\n');
+    await until(() => pipeStats()?.ends === 1, 'the first end to leave');
+    second.write('{"t":"credit","c":1,"n":1}\n');
+    expect(await second.line((f) => f.t === 'error' && f.c === 1)).toMatchObject({ e: { code: 'ERR_PEER_GONE' } });
   });
 
   it('the peer with the hub\'s token gets the channel; a second connection with the same token gets none', async () => {

@@ -10,8 +10,8 @@ interface End {
   held: number;
   ended: boolean;
   endError?: Error | undefined;
-  /** Where this end listens for a direct connection, if it offered one (`opened` waits for the pair). */
-  direct?: string;
+  /** Where this end listens for a direct connection (an address, or a list to try in order), if it offered one (`opened` waits for the pair). */
+  direct?: string | string[];
 }
 
 /** The pipe kind: `k: "pipe"`, role `end`, option `direct`. */
@@ -22,6 +22,8 @@ export const pipeKind = {
 
 /** Longest `direct` address an end may offer, in characters. */
 const MAX_DIRECT = 1024;
+/** Most addresses one `direct` offer may list. */
+const MAX_OFFERS = 4;
 
 /**
  * The hub's side of a named pipe: the first two opens are its two ends, and the hub relays
@@ -30,7 +32,8 @@ const MAX_DIRECT = 1024;
  * When one end goes, the other gets ERR_PEER_GONE (or a clean close, if both directions ended);
  * the name is free again once both have closed.
  *
- * Direct pairs: an end that opens with `{"direct": ADDRESS}` (where it listens) gets its `opened`
+ * Direct pairs: an end that opens with `{"direct": ADDRESS}` (where it listens, or a list of
+ * addresses) gets its `opened`
  * only once the other end is there. If both offered, the first is told to accept a connection
  * bearing a fresh token and the second to connect to the first's address with it; the two then
  * talk over their own socket, and the hub only holds the name until both have left.
@@ -58,13 +61,30 @@ export class PipeResource implements Resource {
       return;
     }
     const direct = open.o?.direct;
-    if (direct !== undefined && (typeof direct !== 'string' || direct.length === 0 || direct.length > MAX_DIRECT)) {
-      throw new InvalidArgumentError(`option direct must be the address the end listens at (1 to ${MAX_DIRECT} characters)`);
+    const address = (a: unknown) => typeof a === 'string' && a.length > 0 && a.length <= MAX_DIRECT;
+    if (direct !== undefined && !(address(direct) || (Array.isArray(direct) && direct.length > 0 && direct.length <= MAX_OFFERS && direct.every(address)))) {
+      throw new InvalidArgumentError(`option direct must be an address the end listens at, or a list of 1 to ${MAX_OFFERS} of them (each 1 to ${MAX_DIRECT} characters)`);
     }
     const me: End = { port, held: 0, ended: false };
-    if (direct !== undefined) me.direct = direct;
+    if (direct !== undefined) me.direct = direct as string | string[];
     this.ends.push(me);
-    port.handler = {
+    port.handler = this.relay(me);
+    const other = this.other(me);
+    if (other?.direct !== undefined && me.direct !== undefined) return this.pairDirect(other, me);
+    if (me.direct === undefined || other) port.opened({ paired: other !== undefined });
+    if (other) {
+      if (other.direct !== undefined) other.port.opened({ paired: true });
+      me.port.grant(other.held);
+      other.port.grant(me.held);
+      other.held = me.held = 0;
+      // An end that ended before this one arrived: its `end` goes out now.
+      if (other.ended) me.port.end(other.endError);
+    }
+  }
+
+  /** The handler of an end's channel while the hub relays: credit, data, acks and end go to the other end as they are. */
+  private relay(me: End): NonNullable<Channel['handler']> {
+    return {
       credit: (n) => {
         const other = this.other(me);
         if (other) other.port.grant(n);
@@ -84,27 +104,37 @@ export class PipeResource implements Resource {
       },
       closed: (err) => this.leave(me, err),
     };
-    const other = this.other(me);
-    if (other?.direct !== undefined && me.direct !== undefined) return this.pairDirect(other, me);
-    if (me.direct === undefined || other) port.opened({ paired: other !== undefined });
-    if (other) {
-      if (other.direct !== undefined) other.port.opened({ paired: true });
-      me.port.grant(other.held);
-      other.port.grant(me.held);
-      other.held = me.held = 0;
-      // An end that ended before this one arrived: its `end` goes out now.
-      if (other.ended) me.port.end(other.endError);
-    }
   }
 
   /**
-   * Introduces the two ends to each other: they talk over their own socket from now on. The hub
-   * keeps their channels only to hold the name until both have left.
+   * Introduces the two ends to each other: they talk over their own socket from now on, and the
+   * hub keeps their channels only to hold the name until both have left. An end that could not
+   * reach the other falls back to the hub: its first frame on its channel (its credit) makes the
+   * hub relay the pair from then on, or fail that end with ERR_PEER_GONE if the other already left.
    */
   private pairDirect(first: End, second: End): void {
     const token = randomUUID();
     this.direct = true;
-    for (const end of [first, second]) end.port.handler = { closed: () => this.leave(end, undefined, true) };
+    for (const end of [first, second]) {
+      const relay = this.relay(end);
+      const fallBack = (): boolean => {
+        if (!this.direct) return true;
+        if (!this.other(end)) {
+          end.port.fail(new PeerGoneError(`the other end of pipe '${this.name}' went away before the pair fell back to the hub`));
+          return false;
+        }
+        this.direct = false;
+        for (const e of this.ends) e.port.handler = this.relay(e);
+        return true;
+      };
+      end.port.handler = {
+        credit: (n) => void (fallBack() && relay.credit!(n)),
+        data: (payload, seq, header) => void (fallBack() && relay.data!(payload, seq, header)),
+        ack: (ranges) => void (fallBack() && relay.ack!(ranges)),
+        end: (err) => void (fallBack() && relay.end!(err)),
+        closed: () => this.leave(end, undefined, this.direct),
+      };
+    }
     first.port.opened({ paired: true, direct: { token, accept: true } });
     second.port.opened({ paired: true, direct: { token, connect: first.direct } });
   }
