@@ -14,10 +14,10 @@
 //
 // rtt-hub-tcp (issue 15): rtt-hub with the hub on tcp://127.0.0.1:0 behind an authkey made for
 // the run (`Group.hub({ tcp: true })`); the echo and the client get the tcp:// address and the key
-// as arguments and `connect(address, { authkey })`. On tcp:// a named pipe does not go direct
-// (src/channels/bus.ts: direct links are for sockets and pipe names), so the hub relays every
-// frame: two hops a way where rtt-hub has one. Checked besides each reply: the hub refused no
-// connection. Before it runs, `unavailable()` makes a few round trips the same way in the bench's
+// as arguments and `connect(address, { authkey })`. The two ends meet through the hub over TCP
+// and then, being of one user on one host, talk over the private socket the first of them offers
+// (docs/remote.md, *Pipes*), the key proven on it as on the hub's connection. Checked besides
+// each reply: the hub refused no connection. Before it runs, `unavailable()` makes a few round trips the same way in the bench's
 // own process: should the TCP sockets of hostbus lose TCP_NODELAY (src/transport sets it), each
 // round trip would wait for a delayed ACK (~40 ms on Linux), 21,000 of them about 15 minutes, over
 // the deadline; the runner is then skipped with that figure as the reason.
@@ -205,7 +205,7 @@ export const rttRunners: Runner[] = [
   },
   {
     // rtt-hub-relay: rtt-hub on the Unix socket with the pipe relayed by the hub ({ direct: false }),
-    // the path a pipe takes over tcp://: so that rtt-hub-tcp can be read against both.
+    // the path of a pair whose ends cannot reach each other (and of tcp:// before direct links).
     system: 'hostbus',
     scenarios: ['rtt-hub-relay'],
     run(ctx): Promise<Measurement> {
