@@ -100,8 +100,9 @@ export function hubAuth(key: Buffer, inner: Handshake): Handshake {
 }
 
 /**
- * The client's side: it waits for the hub's challenge, answers it with a challenge of its own,
- * checks the hub's answer, and only then says hello (`inner`). A hub that says hello without a
+ * The client's side: it waits for the hub's challenge (writing nothing before it, not even the
+ * error it fails with), answers it with a challenge of its own, checks the hub's answer, and only
+ * then says hello (`inner`). A hub that says hello without a
  * challenge, or whose answer is wrong, is refused with AuthError: a client with a key accepts
  * only a hub that proves it has the same key.
  */
@@ -111,6 +112,8 @@ export function clientAuth(key: Buffer, inner: Handshake): Handshake {
   let state: 'challenged' | 'answered' | 'proven' = 'challenged';
   return {
     maxLine: MAX_AUTH_LINE,
+    // Until the peer has challenged, it may not be a hostbus peer at all: nothing goes to it.
+    quiet: () => state === 'challenged',
     begin(w) {
       write = w;
     },

@@ -24,6 +24,8 @@ export interface Handshake {
   readonly maxLine?: number;
   /** The error the session fails with when the wire refuses a line of the peer before the handshake is done (default: the wire's). */
   refuse?(err: Error): Error;
+  /** True while this side must write nothing at all (not even the error it fails with): it waits for the peer to speak first. */
+  quiet?(): boolean;
   /** Writes what this side says first. */
   begin(write: (line: string) => void): void;
   /** A line from the peer: the peer once the handshake is done, undefined while it goes on. Throws a HostbusError to refuse the peer. */

@@ -9,7 +9,7 @@ import { connectDirect, listenDirect } from '../transport/direct-socket.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Port } from './port.js';
-import { ConnectionLostError } from '../errors.js';
+import { ConnectionLostError, PeerGoneError } from '../errors.js';
 import { clientAuth, hubAuth } from './auth.js';
 import { helloHandshake } from './handshake.js';
 import { Session, type OpenRequest, type SessionOptions } from './session.js';
@@ -101,22 +101,53 @@ export async function listenPeers(options: {
  * peer's handshake is done, all within `timeoutMs`. With `key`, the key is proven both ways
  * first (this side answers the peer's challenge, and sends nothing before it); a `tcp://`
  * address is refused without a key. Rejects with the socket's error, the session's (ERR_AUTH,
- * ERR_LIMIT at the deadline...) or a TimeoutError; the session, if one was made, is closed then.
+ * ERR_LIMIT at the deadline...), a TimeoutError, or a ClosedError when `signal` aborts; the
+ * session, if one was made, is closed then.
  */
-export async function connectPeer(address: string, options: PeerOptions & { key?: Buffer | undefined; timeoutMs: number }): Promise<Session> {
-  const { key, timeoutMs } = options;
+export async function connectPeer(address: string, options: PeerOptions & { key?: Buffer | undefined; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Session> {
+  const { key, timeoutMs, signal } = options;
   const started = Date.now();
-  const socket = await connectDirect(address, { tcp: key !== undefined, timeoutMs });
+  const socket = await connectDirect(address, { tcp: key !== undefined, timeoutMs, signal });
   return new Promise<Session>((resolve, reject) => {
+    const aborted = () => session.close(true);
     const session: Session = peerSession(socket, {
       ...options,
       ...(key ? { auth: { key, side: 'answerer' } } : {}),
       helloTimeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
-      onReady: () => resolve(session),
+      onReady: () => {
+        signal?.removeEventListener('abort', aborted);
+        resolve(session);
+      },
       onClose: (err) => {
+        signal?.removeEventListener('abort', aborted);
         reject(err ?? new ConnectionLostError('the peer closed the connection during its handshake'));
         options.onClose?.(err);
       },
     });
+    if (signal?.aborted) aborted();
+    else signal?.addEventListener('abort', aborted, { once: true });
   });
+}
+
+/**
+ * Connects to the first of `addresses` that takes the connection and its handshake, trying them
+ * in order within `timeoutMs` in all (see {@link connectPeer}; `tcpKeepaliveMs` is the keepalive
+ * of a `tcp://` one). Rejects with the last failure once none did, or `signal` aborted.
+ */
+export async function reachPeer(
+  addresses: readonly string[],
+  options: PeerOptions & { key?: Buffer | undefined; tcpKeepaliveMs?: number | undefined; timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<Session> {
+  const until = Date.now() + options.timeoutMs;
+  let failure: unknown = new PeerGoneError('the other end offered no address');
+  for (const address of addresses) {
+    const timeoutMs = until - Date.now();
+    if (timeoutMs < 1 || options.signal?.aborted) break;
+    try {
+      return await connectPeer(address, { ...options, keepaliveMs: address.startsWith('tcp://') ? options.tcpKeepaliveMs : undefined, timeoutMs });
+    } catch (err) {
+      failure = err;
+    }
+  }
+  throw failure;
 }

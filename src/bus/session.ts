@@ -67,13 +67,6 @@ export class Session implements PortHost {
     });
     if (this.handshake.maxLine !== undefined) wire.limitLines?.(this.handshake.maxLine);
     this.handshake.begin((line) => this.write(line));
-    if (options.keepaliveMs && options.keepaliveMs > 0) {
-      this.keepalive = new Keepalive(
-        options.keepaliveMs, options.timerScheduler ?? asyncScheduler,
-        (n) => this.guard(() => this.write(encodeControl({ t: 'ping', n }))),
-        () => this.fail(new TimeoutError('the peer stopped answering keepalive pings')),
-      );
-    }
     const helloMs = options.helloTimeoutMs;
     if (helloMs !== undefined && !this.over) {
       this.helloTimer = (options.timerScheduler ?? asyncScheduler).schedule(() => {
@@ -160,7 +153,8 @@ export class Session implements PortHost {
   fail(err: Error): void {
     if (this.over) return;
     const line = encodeFailure({ t: 'error', e: errorToWire(err) }, this.wire.maxLine);
-    if (line !== undefined) this.write(line);
+    // A handshake that must not speak first (a client waiting for a challenge) says nothing here either.
+    if (line !== undefined && (this.peer || !this.handshake.quiet?.())) this.write(line);
     this.wire.end(true);
     this.finish(err);
   }
@@ -267,6 +261,15 @@ export class Session implements PortHost {
     if (this.handshake.maxLine !== undefined) this.wire.limitLines?.();
     this.peer = peer;
     this.helloTimer?.unsubscribe();
+    // Pings start once the handshake is done: until then its deadline (helloTimeoutMs) is the bound.
+    const { keepaliveMs } = this.options;
+    if (keepaliveMs && keepaliveMs > 0) {
+      this.keepalive = new Keepalive(
+        keepaliveMs, this.options.timerScheduler ?? asyncScheduler,
+        (n) => this.guard(() => this.write(encodeControl({ t: 'ping', n }))),
+        () => this.fail(new TimeoutError('the peer stopped answering keepalive pings')),
+      );
+    }
     this.peerChecked = peer.checked && this.options.trustChecked !== false;
     this.options.onReady?.(peer);
   }

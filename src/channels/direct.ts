@@ -1,7 +1,7 @@
 import type { Port, PortHandler } from '../bus/port.js';
 import type { OpenRequest, Session } from '../bus/session.js';
 import { ClosedError, InvalidArgumentError, PeerGoneError, ProtocolError } from '../errors.js';
-import { connectPeer, listenPeers, type PeerListener } from '../bus/peers.js';
+import { listenPeers, reachPeer, type PeerListener } from '../bus/peers.js';
 import type { BusLike } from './handle.js';
 import type { PipeEnd } from './pipe.js';
 
@@ -65,6 +65,8 @@ interface Pending {
   /** The token of the channel it opened, once it has opened one. */
   token?: string;
   port?: Port;
+  /** The peer ended its direction on that channel before it became the pipe's: replayed then. */
+  ended?: { err?: Error | undefined };
 }
 
 /**
@@ -84,6 +86,8 @@ interface Pending {
  * has not become a channel within `timeoutMs` is cut. A connection carries one channel.
  */
 export class DirectLinks {
+  /** Ends told to connect that are still trying the other's addresses. */
+  private readonly attempts = new Set<AbortController>();
   /** This bus's listeners, made on first use: its private socket, and a TCP port. */
   private readonly listeners = new Map<'local' | 'tcp', Promise<PeerListener>>();
   private readonly waiting = new Map<string, Waiting>();
@@ -151,7 +155,7 @@ export class DirectLinks {
             return;
           }
           if (direct.accept) this.accept(String(direct.token), end, name, port!);
-          else this.connect([direct.connect ?? []].flat().slice(0, 4).map(String), String(direct.token), end, port!);
+          else this.connect([direct.connect ?? []].flat().slice(0, 4).map(String), String(direct.token), end, name, port!);
         },
         closed: (err) => end.handler.closed?.(err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
       });
@@ -176,6 +180,9 @@ export class DirectLinks {
     this.early.clear();
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
+    // Attempts still connecting stop, and their ends fail with ERR_CLOSED.
+    for (const attempt of this.attempts) attempt.abort();
+    this.attempts.clear();
     // Forced: a connection that never opened a channel (a stranger) must not hold the close up.
     for (const session of this.sessions) session.close(true);
     const listeners = [...this.listeners.values()];
@@ -221,8 +228,19 @@ export class DirectLinks {
     const port = early && this.pending.get(early)?.port;
     if (early && port) {
       // The peer's connection came in before the hub's word reached this end.
+      const { ended } = this.pending.get(early)!;
       this.early.delete(token);
-      return this.join(end, port, early, hubPort);
+      if (port.state !== 'open') {
+        // It closed that channel already: the peer is gone.
+        this.drop(early);
+        early.close(true);
+        hubPort.close();
+        end.handler.closed?.(new PeerGoneError(`the other end of pipe '${name}' closed its direct channel before this end took it`));
+        return;
+      }
+      this.join(end, port, early, hubPort);
+      if (ended) end.handler.end?.(ended.err);
+      return;
     }
     const timer = setTimeout(() => {
       this.waiting.delete(token);
@@ -301,6 +319,7 @@ export class DirectLinks {
     // timeoutMs is up; being pending, it counts towards maxPending.
     pending.token = open.n;
     pending.port = port;
+    port.handler = { end: (err) => void (pending.ended = { err }) };
     this.early.set(open.n, session);
   }
 
@@ -330,31 +349,24 @@ export class DirectLinks {
    * does, falls back to the hub, which relays the pair from then on (the other end hears it from
    * this end's first frame there).
    */
-  private connect(addresses: string[], token: string, end: PipeEnd<unknown>, hubPort: Port): void {
+  private connect(addresses: string[], token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
     let dropped = false;
+    const attempt = new AbortController();
+    this.attempts.add(attempt);
     end.cancel = () => {
       dropped = true;
+      attempt.abort();
       hubPort.close();
     };
-    const until = Date.now() + Math.max(1, this.timeoutMs >> 1);
+    // The hub channel is what this end falls back to: whether it is still there is known here.
+    let hubGone: Error | undefined;
+    hubPort.handler = { closed: (err) => void (hubGone = err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)) };
     const onClose = (): void => void this.sessions.delete(session);
     let session: Session;
-    const reach = async (): Promise<Session> => {
-      let failure: unknown = new PeerGoneError('the other end offered no address');
-      for (const address of addresses) {
-        const timeoutMs = until - Date.now();
-        if (timeoutMs < 1 || dropped || this.closed) break;
-        const tcp = address.startsWith('tcp://');
-        const options = { maxLine: this.maxLine, onClose, key: this.auth?.key, keepaliveMs: tcp ? this.auth?.keepaliveMs : undefined, timeoutMs };
-        try {
-          return await connectPeer(address, options);
-        } catch (err) {
-          failure = err;
-        }
-      }
-      throw failure;
-    };
-    reach().then((s) => {
+    const { key, keepaliveMs } = this.auth ?? {};
+    const options = { maxLine: this.maxLine, onClose, key, tcpKeepaliveMs: keepaliveMs, timeoutMs: Math.max(1, this.timeoutMs >> 1), signal: attempt.signal };
+    reachPeer(addresses, options).then((s) => {
+      this.attempts.delete(attempt);
       session = s;
       if (dropped || this.closed) {
         session.close(true);
@@ -364,10 +376,11 @@ export class DirectLinks {
       this.sessions.add(session);
       this.join(end, session.open('pipe', token, 'end', undefined, end.handler), session, hubPort);
     }, () => {
+      this.attempts.delete(attempt);
       if (dropped) return;
-      if (this.closed) {
+      if (this.closed || hubGone || hubPort.state !== 'open') {
         hubPort.close();
-        end.handler.closed?.(closedBeforePeer(end));
+        end.handler.closed?.(this.closed ? closedBeforePeer(end) : hubGone ?? new PeerGoneError(`pipe '${name}' was closed by the hub`));
         return;
       }
       end.attach(hubPort);

@@ -15,7 +15,7 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
-import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import { ensurePrivateDir, formatAddress, privateDir, resolveAddress } from './address.js';
 import { listen } from './listen.js';
 import { sweepStale } from './stale-sockets.js';
@@ -130,11 +130,12 @@ async function listenTcp(host: string, onConnection: (socket: Socket) => void): 
 
 /**
  * Connects to an address from {@link listenDirect}, `tcp://` only when `tcp` is true; gives up
- * after `timeoutMs` (default: no limit) with a TimeoutError. Rejects with the socket's error, or
+ * after `timeoutMs` (default: no limit) with a TimeoutError, or when `signal` aborts with a
+ * ClosedError. Rejects with the socket's error, or
  * with InvalidArgumentError (or AddressTooLongError) for an address that is neither a path nor a
  * pipe name (nor, on Linux, an abstract name, as earlier versions offered) nor an allowed tcp://.
  */
-export async function connectDirect(address: string, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<Socket> {
+export async function connectDirect(address: string, options: { tcp?: boolean; timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<Socket> {
   let target: { path: string } | { host: string; port: number; noDelay: true };
   if (address.startsWith(ABSTRACT) && address.length > 1 && process.platform === 'linux') {
     target = { path: address };
@@ -144,10 +145,17 @@ export async function connectDirect(address: string, options: { tcp?: boolean; t
     else if (options.tcp && resolved.port !== 0) target = { host: resolved.host, port: resolved.port, noDelay: true };
     else throw new InvalidArgumentError(`a direct address here must be a socket path or a pipe name, not ${address}`);
   }
+  const { signal } = options;
+  if (signal?.aborted) throw new ClosedError(`the connection to ${address} was given up`);
   return new Promise<Socket>((resolve, reject) => {
     const socket = connect(target);
-    const failed = (err: Error) => {
+    const aborted = () => failed(new ClosedError(`the connection to ${address} was given up`));
+    const settle = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+    };
+    const failed = (err: Error) => {
+      settle();
       socket.destroy();
       reject(err);
     };
@@ -155,9 +163,10 @@ export async function connectDirect(address: string, options: { tcp?: boolean; t
       () => failed(new TimeoutError(`no connection to ${address} within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );
+    signal?.addEventListener('abort', aborted, { once: true });
     socket.once('error', failed);
     socket.once('connect', () => {
-      clearTimeout(timer);
+      settle();
       socket.off('error', failed);
       resolve(socket);
     });

@@ -125,6 +125,13 @@ export class PipeResource implements Resource {
         }
         this.direct = false;
         for (const e of this.ends) e.port.handler = this.relay(e);
+        // What either end said before the pair was made (credit, an end) goes to the other now.
+        const [a, b] = this.ends as [End, End];
+        for (const [from, to] of [[a, b], [b, a]] as const) {
+          if (from.held > 0) to.port.grant(from.held);
+          from.held = 0;
+          if (from.ended) to.port.end(from.endError);
+        }
         return true;
       };
       end.port.handler = {
