@@ -9,7 +9,7 @@ import { connectDirect, listenDirect } from '../transport/direct-socket.js';
 import { memoryWirePair } from '../transport/memory-wire.js';
 import { SocketWire } from '../transport/socket-wire.js';
 import type { Port } from './port.js';
-import { ConnectionLostError, PeerGoneError } from '../errors.js';
+import { ClosedError, ConnectionLostError, PeerGoneError } from '../errors.js';
 import { clientAuth, hubAuth } from './auth.js';
 import { helloHandshake } from './handshake.js';
 import { Session, type OpenRequest, type SessionOptions } from './session.js';
@@ -109,7 +109,10 @@ export async function connectPeer(address: string, options: PeerOptions & { key?
   const started = Date.now();
   const socket = await connectDirect(address, { tcp: key !== undefined, timeoutMs, signal });
   return new Promise<Session>((resolve, reject) => {
-    const aborted = () => session.close(true);
+    const aborted = () => {
+      reject(new ClosedError(`the connection to ${address} was given up`));
+      session.close(true);
+    };
     const session: Session = peerSession(socket, {
       ...options,
       ...(key ? { auth: { key, side: 'answerer' } } : {}),

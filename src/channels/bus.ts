@@ -305,7 +305,7 @@ export async function connect(address: string | Address, options: BusOptions = {
   const wire = await dial();
   let bus: Bus;
   try {
-    bus = new Bus(wire, { helloTimeoutMs: CONNECT_HELLO_TIMEOUT_MS, ...options, ...(authkey ? { authkey } : {}), address: resolved, dial });
+    bus = new Bus(wire, { ...options, helloTimeoutMs: helloTimeoutMs ?? CONNECT_HELLO_TIMEOUT_MS, ...(authkey ? { authkey } : {}), address: resolved, dial });
   } catch (err) {
     wire.destroy();
     throw err;

@@ -215,7 +215,9 @@ export class DirectLinks {
         accept: (session, port, open) => this.acceptOn(session, port, open),
         onClose: (session) => {
           this.sessions.delete(session);
-          this.drop(session);
+          // A connection that came with a token stays known until its end takes it, or until its
+          // timeoutMs is up: what it said before it closed is still to be told.
+          if (this.pending.get(session)?.token === undefined) this.drop(session);
         },
       });
       this.listeners.set(kind, listener);
@@ -231,10 +233,11 @@ export class DirectLinks {
       const { ended } = this.pending.get(early)!;
       this.early.delete(token);
       if (port.state !== 'open') {
-        // It closed that channel already: the peer is gone.
+        // It closed that channel (or its connection) already: what it sent before is all there is.
         this.drop(early);
         early.close(true);
         hubPort.close();
+        if (ended) end.handler.end?.(ended.err);
         end.handler.closed?.(new PeerGoneError(`the other end of pipe '${name}' closed its direct channel before this end took it`));
         return;
       }
@@ -358,9 +361,14 @@ export class DirectLinks {
       attempt.abort();
       hubPort.close();
     };
-    // The hub channel is what this end falls back to: whether it is still there is known here.
+    // The hub channel is what this end falls back to: whether it is still there, and an end the
+    // other side sent on it (it fell back itself, or had ended before the pair was made), are kept.
     let hubGone: Error | undefined;
-    hubPort.handler = { closed: (err) => void (hubGone = err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)) };
+    let hubEnded: { err?: Error | undefined } | undefined;
+    hubPort.handler = {
+      end: (err) => void (hubEnded = { err }),
+      closed: (err) => void (hubGone = err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
+    };
     const onClose = (): void => void this.sessions.delete(session);
     let session: Session;
     const { key, keepaliveMs } = this.auth ?? {};
@@ -384,6 +392,7 @@ export class DirectLinks {
         return;
       }
       end.attach(hubPort);
+      if (hubEnded) end.handler.end?.(hubEnded.err);
     });
   }
 }

@@ -109,8 +109,8 @@ export class PipeResource implements Resource {
   /**
    * Introduces the two ends to each other: they talk over their own socket from now on, and the
    * hub keeps their channels only to hold the name until both have left. An end that could not
-   * reach the other falls back to the hub: its first frame on its channel (its credit) makes the
-   * hub relay the pair from then on, or fail that end with ERR_PEER_GONE if the other already left.
+   * reach the other falls back to the hub: its first credit or end on its channel makes the hub
+   * relay the pair from then on, or fail that end with ERR_PEER_GONE if the other already left.
    */
   private pairDirect(first: End, second: End): void {
     const token = randomUUID();
@@ -134,10 +134,10 @@ export class PipeResource implements Resource {
         }
         return true;
       };
+      // Only credit or an end can come first: nothing was granted or relayed yet, so a data frame
+      // is a credit overrun (the port refuses it) and an ack can only be empty (nothing to pass on).
       end.port.handler = {
         credit: (n) => void (fallBack() && relay.credit!(n)),
-        data: (payload, seq, header) => void (fallBack() && relay.data!(payload, seq, header)),
-        ack: (ranges) => void (fallBack() && relay.ack!(ranges)),
         end: (err) => void (fallBack() && relay.end!(err)),
         closed: () => this.leave(end, undefined, this.direct),
       };
