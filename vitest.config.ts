@@ -18,5 +18,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Two files at once, even on two cores (vitest's default there is one): most files wait on
+    // sockets and child processes, not on the CPU.
+    maxWorkers: 2,
   },
 });
