@@ -74,14 +74,15 @@ interface Pending {
  * socket of their own, as a `Pipe()` to a child does. A round trip then costs one hop instead of
  * two; the hub only holds the name until both ends have left.
  *
- * Each end offers the address of this bus's listener (made on first use by
- * {@link listenDirect}, closed with the bus). When the hub pairs two such ends, the first waits for a connection
- * bearing the hub's token (at most `timeoutMs`), and the second connects to the first. An end
- * that cannot connect, or whose peer never connects, fails with ERR_PEER_GONE, whose message says
- * to open the pipe with `{ direct: false }` (relayed by the hub) if the two cannot share a socket.
+ * Each end offers the addresses of this bus's listeners, best first (its private socket, then a
+ * TCP port where the bus asks for one; made on first use by {@link listenDirect}, closed with the
+ * bus). When the hub pairs two such ends, the first waits for a connection bearing the hub's token
+ * (at most `timeoutMs`), and the second tries the first's addresses in order. One that reaches
+ * none falls back to the hub, which then relays; an end whose peer neither connects nor falls
+ * back fails with ERR_PEER_GONE. With a key, every link proves it both ways first.
  *
- * The listener is a socket only this user can connect to (see {@link listenDirect}). Of the
- * connections it accepts, at most `maxPending` are held at once until they become a pipe's
+ * The private socket takes only this user (see {@link listenDirect}). Of the connections the
+ * listeners accept, at most `maxPending` are held at once until they become a pipe's
  * channel, each for at most `timeoutMs`: one more makes the oldest be cut at once, and one that
  * has not become a channel within `timeoutMs` is cut. A connection carries one channel.
  */
