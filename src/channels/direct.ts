@@ -1,4 +1,5 @@
 import type { Port, PortHandler } from '../bus/port.js';
+import { MAX_OFFERS } from '../bus/resources/pipe-resource.js';
 import type { OpenRequest, Session } from '../bus/session.js';
 import { ClosedError, InvalidArgumentError, PeerGoneError, ProtocolError } from '../errors.js';
 import { listenPeers, reachPeer, type PeerListener } from '../bus/peers.js';
@@ -32,9 +33,11 @@ function refuse(port: Port, session: Session): void {
   session.close(true);
 }
 
-function closedBeforePeer(end: PipeEnd<unknown>): ClosedError {
-  return new ClosedError(`${end.label} was closed by this side before its peer connected`);
-}
+/** The hub closed the channel of pipe `name` (it went away, or refused the pipe). */
+const closedByHub = (name: string): PeerGoneError => new PeerGoneError(`pipe '${name}' was closed by the hub`);
+
+/** This side closed `end` (or its bus) before the pipe's other end came. */
+const closedBeforePeer = (end: PipeEnd<unknown>): ClosedError => new ClosedError(`${end.label} was closed by this side before its peer connected`);
 
 /** The key of a bus's hub, which every direct link of that bus proves both ways, and where a TCP listener may go. */
 export interface DirectAuth {
@@ -156,9 +159,9 @@ export class DirectLinks {
             return;
           }
           if (direct.accept) this.accept(String(direct.token), end, name, port!);
-          else this.connect([direct.connect ?? []].flat().slice(0, 4).map(String), String(direct.token), end, name, port!);
+          else this.connect([direct.connect ?? []].flat().slice(0, MAX_OFFERS).map(String), String(direct.token), end, name, port!);
         },
-        closed: (err) => end.handler.closed?.(err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
+        closed: (err) => end.handler.closed?.(err ?? closedByHub(name)),
       });
       hubPort = port;
     }, () => {
@@ -216,8 +219,7 @@ export class DirectLinks {
         accept: (session, port, open) => this.acceptOn(session, port, open),
         onClose: (session) => {
           this.sessions.delete(session);
-          // A connection that came with a token stays known until its end takes it, or until its
-          // timeoutMs is up: what it said before it closed is still to be told.
+          // One that came with a token stays known until taken or timed out: its end is still to hear of it.
           if (this.pending.get(session)?.token === undefined) this.drop(session);
         },
       });
@@ -228,10 +230,9 @@ export class DirectLinks {
 
   private accept(token: string, end: PipeEnd<unknown>, name: string, hubPort: Port): void {
     const early = this.early.get(token);
-    const port = early && this.pending.get(early)?.port;
+    const { port, ended } = (early && this.pending.get(early)) || {};
     if (early && port) {
       // The peer's connection came in before the hub's word reached this end.
-      const { ended } = this.pending.get(early)!;
       this.early.delete(token);
       if (port.state !== 'open') {
         // It closed that channel (or its connection) already: what it sent before is all there is.
@@ -368,7 +369,7 @@ export class DirectLinks {
     let hubEnded: { err?: Error | undefined } | undefined;
     hubPort.handler = {
       end: (err) => void (hubEnded = { err }),
-      closed: (err) => void (hubGone = err ?? new PeerGoneError(`pipe '${name}' was closed by the hub`)),
+      closed: (err) => void (hubGone = err ?? closedByHub(name)),
     };
     const onClose = (): void => void this.sessions.delete(session);
     let session: Session;
@@ -389,7 +390,7 @@ export class DirectLinks {
       if (dropped) return;
       if (this.closed || hubGone || hubPort.state !== 'open') {
         hubPort.close();
-        end.handler.closed?.(this.closed ? closedBeforePeer(end) : hubGone ?? new PeerGoneError(`pipe '${name}' was closed by the hub`));
+        end.handler.closed?.(this.closed ? closedBeforePeer(end) : hubGone ?? closedByHub(name));
         return;
       }
       end.attach(hubPort);

@@ -5,7 +5,6 @@
  * hub's `opened` arrives, join() attaches the pipe end to a port whose end (or close) it never
  * hears of. The end's `recv()` never completes.
  */
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
 import { expect, it } from 'vitest';
 import { Hub } from '../../src/bus/hub.js';
@@ -13,36 +12,7 @@ import { connect } from '../../src/channels/bus.js';
 import { tempDir } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
 import { until } from '../transports.js';
-import { plain, within } from './helpers.js';
-
-/** A Unix proxy to `target` that can hold back what goes from the hub to the client. */
-async function proxy(path: string, target: string): Promise<{ hold(): void; release(): void; close(): Promise<void> }> {
-  const pairs: Socket[] = [];
-  let held = false;
-  const queued: Array<() => void> = [];
-  const server: Server = createServer((client) => {
-    const upstream = netConnect({ path: target });
-    pairs.push(client, upstream);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => (held ? queued.push(() => client.write(d)) : client.write(d)));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    hold: () => void (held = true),
-    release: () => {
-      held = false;
-      for (const w of queued.splice(0)) w();
-    },
-    close: async () => {
-      for (const s of pairs) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { plain, proxy, within } from './helpers.js';
 
 it('an end the peer reached before the hub\'s word still hears that peer\'s end', async () => {
   const tmp = await tempDir();

@@ -8,7 +8,6 @@
  * forgets the early record altogether: accept() then waits the whole directTimeoutMs for a peer
  * that came and went, and fails with "did not connect".
  */
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
 import { expect, it } from 'vitest';
 import { Hub } from '../../src/bus/hub.js';
@@ -16,36 +15,7 @@ import { connect } from '../../src/channels/bus.js';
 import { tempDir } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
 import { until } from '../transports.js';
-import { plain, within } from './helpers.js';
-
-/** A Unix proxy to `target` that can hold back what goes from the hub to the client. */
-async function proxy(path: string, target: string): Promise<{ hold(): void; release(): void; close(): Promise<void> }> {
-  const pairs: Socket[] = [];
-  let held = false;
-  const queued: Array<() => void> = [];
-  const server: Server = createServer((client) => {
-    const upstream = netConnect({ path: target });
-    pairs.push(client, upstream);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => (held ? queued.push(() => client.write(d)) : client.write(d)));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    hold: () => void (held = true),
-    release: () => {
-      held = false;
-      for (const w of queued.splice(0)) w();
-    },
-    close: async () => {
-      for (const s of pairs) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { plain, proxy, within } from './helpers.js';
 
 async function scenario(peerDoes: (peer: RawClient, token: string) => Promise<void>) {
   const tmp = await tempDir();

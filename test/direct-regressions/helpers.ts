@@ -1,7 +1,7 @@
 // Shared helpers of the direct-pipe regression tests (test/direct-regressions/*.test.ts).
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RawClient } from '../raw-client.js';
 
 export const KEY = 'abracadabra';
@@ -81,12 +81,33 @@ export async function plain(path: string): Promise<RawClient> {
 }
 
 /** `p`'s outcome within `ms`: 'pending' if it had not settled by then. */
-export async function within<T>(p: Promise<T>, ms: number): Promise<{ ok: true; value: T } | { ok: false; error: unknown } | 'pending'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  try {
-    return await Promise.race([p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export { within } from '../remote-regressions/helpers.js';
+
+/** A Unix proxy to `target` that can hold back what goes from the hub to the client. */
+export async function proxy(path: string, target: string): Promise<{ hold(): void; release(): void; close(): Promise<void> }> {
+  const pairs: Socket[] = [];
+  let held = false;
+  const queued: Array<() => void> = [];
+  const server: Server = createServer((client) => {
+    const upstream = netConnect({ path: target });
+    pairs.push(client, upstream);
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => (held ? queued.push(() => client.write(d)) : client.write(d)));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    hold: () => void (held = true),
+    release: () => {
+      held = false;
+      for (const w of queued.splice(0)) w();
+    },
+    close: async () => {
+      for (const s of pairs) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

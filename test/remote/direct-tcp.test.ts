@@ -3,7 +3,6 @@
  * with the hub's key proven on the direct link as on the hub's, and relayed by the hub where
  * they cannot. Over real TCP (port 0 everywhere).
  */
-import { createHmac } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
@@ -13,17 +12,18 @@ import { Hub } from '../../src/bus/hub.js';
 import { connect, type Bus } from '../../src/channels/bus.js';
 import { privateDir, resolveAddress } from '../../src/transport/address.js';
 import { tempDir } from '../helpers.js';
+import { authenticated as proven, KEY } from '../direct-regressions/helpers.js';
 import { RawClient } from '../raw-client.js';
 import { until } from '../transports.js';
 
-const KEY = 'abracadabra';
 let hub: Hub | undefined;
 const buses: Bus[] = [];
 const raws: RawClient[] = [];
 
 afterEach(async () => {
-  for (const r of raws.splice(0)) r.socket.destroy();
-  await Promise.all(raws.map((r) => r.closed));
+  const left = raws.splice(0);
+  for (const r of left) r.socket.destroy();
+  await Promise.all(left.map((r) => r.closed));
   await Promise.all(buses.splice(0).map((b) => b.close()));
   await hub?.close();
   hub = undefined;
@@ -44,19 +44,10 @@ async function client(url: string): Promise<Bus> {
   return b;
 }
 
-const mac = (side: string, challenge: Buffer, key = KEY) =>
-  createHmac('sha256', key).update(`hostbus-auth-1 sha256 ${side} `).update(challenge).digest('base64');
-
 /** Connects to a hub or a direct listener at `host:port` and proves KEY by hand, as the protocol says; then says hello. */
 async function authenticated(host: string, port: number): Promise<RawClient> {
-  const r = await RawClient.open({ host, port });
+  const r = await proven({ host, port });
   raws.push(r);
-  const challenge = Buffer.from((await r.line((f) => f.t === 'auth' && f.challenge !== undefined)).challenge as string, 'base64');
-  const mine = Buffer.alloc(32, 7);
-  r.write(JSON.stringify({ t: 'auth', digest: 'sha256', response: mac('client', challenge), challenge: mine.toString('base64') }) + '\n');
-  expect((await r.line((f) => f.t === 'auth' && f.response !== undefined)).response).toBe(mac('hub', mine));
-  r.write('{"t":"hello","v":1,"role":"client"}\n');
-  await r.line((f) => f.t === 'hello');
   return r;
 }
 

@@ -23,7 +23,7 @@ export const pipeKind = {
 /** Longest `direct` address an end may offer, in characters. */
 const MAX_DIRECT = 1024;
 /** Most addresses one `direct` offer may list. */
-const MAX_OFFERS = 4;
+export const MAX_OFFERS = 4;
 
 /**
  * The hub's side of a named pipe: the first two opens are its two ends, and the hub relays
